@@ -1,0 +1,467 @@
+import { type Clock, defaultClock, monotonicSeconds } from "./clock.js";
+import { type CompiledFlow, type CompiledRoutine, mapPayload, type Route } from "./compiled-flow.js";
+import { Deque } from "./deque.js";
+import { InvalidStateError, NotFoundError, RoutineUsageError } from "./errors.js";
+import { EventLog } from "./event-log.js";
+import type { RoutineContext } from "./routine.js";
+import type { JobRecord, JobStatus, JsonObject, PauseReason } from "./types.js";
+
+/** One unit of work: a payload on its way into one slot of one routine. */
+export class Delivery {
+  /** Retries of this delivery so far. */
+  attempt = 0;
+  /** seq of this delivery's `slot_called` event, once it has started. */
+  seq = 0;
+  /** Set once a safe point has let it through, so resuming does not stop at the same place again. */
+  cleared = false;
+
+  constructor(
+    readonly route: Route,
+    /** Mutable only through the debugger (a variable set while paused is what the handler sees). */
+    public payload: JsonObject,
+    /** seq of the `event_emitted` that produced it; 0 for the entry delivery. */
+    readonly caused_by: number,
+    readonly parent: Delivery | null,
+  ) {}
+
+  get routine_id(): string {
+    return this.route.routine.routine_id;
+  }
+
+  get slot_name(): string {
+    return this.route.slot;
+  }
+}
+
+export interface SafePointPause {
+  reason: Exclude<PauseReason, "user">;
+  breakpoint_id?: string | null;
+}
+
+/** Where a paused job stands; null fields where the safe point has none (e.g. `slot_name` at an emit). */
+export interface PausedAt {
+  routine_id: string | null;
+  slot_name: string | null;
+  event_name: string | null;
+  breakpoint_id: string | null;
+  delivery: Delivery | null;
+}
+
+/**
+ * The debugger's seam. The scheduler asks at each safe point; returning a pause parks the job there.
+ * With no hooks installed the delivery loop pays one null check.
+ */
+export interface SafePointHooks {
+  beforeDelivery(job: Job, delivery: Delivery): SafePointPause | null;
+  onEmit(job: Job, delivery: Delivery, event_name: string, payload: JsonObject): SafePointPause | null;
+  afterDelivery(job: Job, delivery: Delivery): void;
+}
+
+export interface JobOptions {
+  job_id: string;
+  flow: CompiledFlow;
+  clock?: Clock;
+  /** Event log cap; the oldest events are dropped beyond it. */
+  maxEvents?: number;
+  /** Seconds; overrides the flow's timeout. */
+  timeout?: number | null;
+}
+
+/** Run sync handlers back to back for at most this long before yielding, so control calls get a turn. */
+const TIME_SLICE_MS = 4;
+
+const scheduleMacrotask: (fn: () => void) => void =
+  typeof globalThis.setImmediate === "function" ? (fn) => globalThis.setImmediate(fn) : (fn) => setTimeout(fn, 0);
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * One run of a flow: a queue of deliveries, a scheduler that runs them at most `maxWorkers` at a time,
+ * and an event log of everything that happened. Completes by itself when nothing is queued or running.
+ */
+export class Job {
+  readonly job_id: string;
+  readonly flow_id: string;
+  readonly log: EventLog;
+  readonly shared: JsonObject = {};
+  readonly created_at: string;
+  started_at: string | null = null;
+  completed_at: string | null = null;
+  error: string | null = null;
+  pausedAt: PausedAt | null = null;
+  /** Resolves with the final record once the job has completed, failed or been cancelled. */
+  readonly done: Promise<JobRecord>;
+
+  readonly #flow: CompiledFlow;
+  readonly #clock: Clock;
+  readonly #queue = new Deque<Delivery>();
+  readonly #abort = new AbortController();
+  readonly #states = new Map<string, JsonObject>();
+  readonly #mergeBuffers = new Map<Route, Record<string, unknown[]>>();
+  readonly #running = new Set<Delivery>();
+  /** Pending retries: work that is not queued yet but keeps the job from completing. */
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #timeout: number | null;
+  #status: JobStatus = "pending";
+  #hooks: SafePointHooks | null = null;
+  #pumpScheduled = false;
+  #resolveDone!: (record: JobRecord) => void;
+
+  constructor(options: JobOptions) {
+    this.job_id = options.job_id;
+    this.flow_id = options.flow.flow_id;
+    this.#flow = options.flow;
+    this.#clock = options.clock ?? defaultClock;
+    this.#timeout = options.timeout ?? options.flow.timeout;
+    this.log = new EventLog(this.job_id, { maxEvents: options.maxEvents, clock: this.#clock });
+    this.created_at = this.#clock.iso();
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    for (const routine_id of options.flow.routines.keys()) this.#states.set(routine_id, {});
+  }
+
+  get status(): JobStatus {
+    return this.#status;
+  }
+
+  get flow(): CompiledFlow {
+    return this.#flow;
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Deliveries waiting to run, in the order they will be taken. */
+  get queued(): readonly Delivery[] {
+    return [...this.#queue];
+  }
+
+  /** Deliveries whose handlers are running now. */
+  get running(): readonly Delivery[] {
+    return [...this.#running];
+  }
+
+  record(): JobRecord {
+    return {
+      job_id: this.job_id,
+      flow_id: this.flow_id,
+      status: this.#status,
+      created_at: this.created_at,
+      started_at: this.started_at,
+      completed_at: this.completed_at,
+      error: this.error,
+    };
+  }
+
+  /** This routine's state within this job. */
+  routineState(routine_id: string): JsonObject {
+    const state = this.#states.get(routine_id);
+    if (!state) throw new NotFoundError("routine", routine_id);
+    return state;
+  }
+
+  setHooks(hooks: SafePointHooks | null): void {
+    this.#hooks = hooks;
+  }
+
+  /** Delivers `entry_params` to the entry routine's `trigger` slot; the job then runs in the background. */
+  start(entry_routine_id: string, entry_params: JsonObject = {}): void {
+    if (this.#status !== "pending") throw new InvalidStateError(`Job '${this.job_id}' has already started`);
+    const entry = this.#flow.routines.get(entry_routine_id);
+    if (!entry) throw new NotFoundError("routine", entry_routine_id);
+    const trigger = entry.slots.get("trigger");
+    if (!trigger) {
+      throw new InvalidStateError(`Entry routine '${entry_routine_id}' has no 'trigger' slot`);
+    }
+    this.#status = "running";
+    this.started_at = this.#clock.iso();
+    this.log.append("job_started", { flow_id: this.flow_id, entry_routine_id });
+    if (this.#timeout !== null) {
+      const seconds = this.#timeout;
+      this.#timeoutTimer = setTimeout(() => this.#fail(`Job timed out after ${seconds}s`, null), seconds * 1000);
+    }
+    this.#queue.push(new Delivery(trigger, entry_params, 0, null));
+    this.#schedulePump();
+  }
+
+  pause(): void {
+    if (this.#status !== "running") {
+      throw new InvalidStateError(`Cannot pause job '${this.job_id}': it is ${this.#status}, not running`);
+    }
+    const next = this.#queue.peek() ?? null;
+    this.#park("user", { routine_id: next?.routine_id ?? null, slot_name: next?.slot_name ?? null, delivery: next });
+  }
+
+  resume(): void {
+    if (this.#status !== "paused") {
+      throw new InvalidStateError(`Cannot resume job '${this.job_id}': it is ${this.#status}, not paused`);
+    }
+    this.#status = "running";
+    this.pausedAt = null;
+    this.log.append("job_resumed", {});
+    this.#schedulePump();
+  }
+
+  cancel(): void {
+    if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") {
+      throw new InvalidStateError(`Cannot cancel job '${this.job_id}': it is already ${this.#status}`);
+    }
+    this.#finish("cancelled", null);
+    this.log.append("job_cancelled", {});
+    this.#resolveDone(this.record());
+  }
+
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    scheduleMacrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** The delivery loop. Sync handlers run back to back within a time slice; async ones are awaited by callback. */
+  #pump(): void {
+    const sliceStart = performance.now();
+    let ran = 0;
+    const maxWorkers = this.#flow.maxWorkers;
+    while (this.#status === "running" && this.#running.size < maxWorkers && this.#queue.length > 0) {
+      if ((++ran & 127) === 0 && performance.now() - sliceStart > TIME_SLICE_MS) {
+        this.#schedulePump();
+        return;
+      }
+      const delivery = this.#queue.shift()!;
+      if (this.#hooks !== null && !delivery.cleared) {
+        delivery.cleared = true;
+        const pause = this.#hooks.beforeDelivery(this, delivery);
+        if (pause) {
+          this.#queue.unshift(delivery);
+          this.#park(pause.reason, {
+            routine_id: delivery.routine_id,
+            slot_name: delivery.slot_name,
+            breakpoint_id: pause.breakpoint_id ?? null,
+            delivery,
+          });
+          return;
+        }
+      }
+      this.#run(delivery);
+    }
+    this.#completeIfIdle();
+  }
+
+  #run(delivery: Delivery): void {
+    const route = delivery.route;
+    const routine = route.routine;
+    const payload = route.merge === "append" ? this.#merge(route, delivery.payload) : delivery.payload;
+    delivery.seq = this.log.append("slot_called", { routine_id: routine.routine_id, slot_name: route.slot }).seq;
+    this.log.append("routine_started", { routine_id: routine.routine_id, slot_name: route.slot });
+    this.#running.add(delivery);
+    const context = new DeliveryContext(this, delivery, this.#states.get(routine.routine_id)!);
+    const startedAt = monotonicSeconds();
+    let outcome: unknown;
+    try {
+      outcome = route.handler(payload, context as RoutineContext<unknown>);
+    } catch (error) {
+      this.#settle(delivery, context, startedAt, error, true);
+      return;
+    }
+    if (isThenable(outcome)) {
+      outcome.then(
+        () => this.#settle(delivery, context, startedAt, undefined, false),
+        (error: unknown) => this.#settle(delivery, context, startedAt, error ?? new Error("handler rejected"), false),
+      );
+    } else {
+      this.#settle(delivery, context, startedAt, undefined, true);
+    }
+  }
+
+  /** `fromPump` is true when the handler returned synchronously: the loop that called it continues by itself. */
+  #settle(delivery: Delivery, context: DeliveryContext, startedAt: number, error: unknown, fromPump: boolean): void {
+    context.closed = true;
+    this.#running.delete(delivery);
+    if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
+    const duration = monotonicSeconds() - startedAt;
+    const routine_id = delivery.routine_id;
+    if (error === undefined) {
+      this.log.append("routine_completed", { routine_id, slot_name: delivery.slot_name, duration, status: "completed" });
+    } else {
+      this.#handleFailure(delivery, error, duration);
+    }
+    this.#hooks?.afterDelivery(this, delivery);
+    if (!fromPump) this.#pump();
+  }
+
+  #handleFailure(delivery: Delivery, error: unknown, duration: number): void {
+    const routine = delivery.route.routine;
+    const message = messageOf(error);
+    const handler = routine.errorHandler;
+    const strategy = handler?.strategy ?? "stop";
+    const base = { routine_id: routine.routine_id, slot_name: delivery.slot_name, duration, error: message };
+    if (strategy === "retry" && handler && delivery.attempt < handler.max_retries) {
+      const delay = handler.retry_delay * handler.retry_backoff ** delivery.attempt;
+      delivery.attempt++;
+      this.log.append("routine_failed", { ...base, status: "retrying", attempt: delivery.attempt, retry_in: delay });
+      this.#later(delay * 1000, () => {
+        this.#queue.push(delivery);
+        this.#pump();
+      });
+      return;
+    }
+    if (strategy === "continue" || strategy === "skip") {
+      this.log.append("routine_failed", { ...base, status: strategy === "skip" ? "skipped" : "failed" });
+      return;
+    }
+    this.log.append("routine_failed", { ...base, status: "failed", attempt: delivery.attempt });
+    this.#fail(`Routine '${routine.routine_id}' failed: ${message}`, routine.routine_id);
+  }
+
+  #fail(error: string, routine_id: string | null): void {
+    if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
+    this.#finish("failed", error);
+    this.log.append("job_failed", { error, routine_id });
+    this.#resolveDone(this.record());
+  }
+
+  #completeIfIdle(): void {
+    if (this.#status !== "running" || this.#queue.length > 0 || this.#running.size > 0 || this.#timers.size > 0) return;
+    this.#finish("completed", null);
+    this.log.append("job_completed", { duration: this.#durationSeconds() });
+    this.#resolveDone(this.record());
+  }
+
+  #finish(status: JobStatus, error: string | null): void {
+    this.#status = status;
+    this.error = error;
+    this.completed_at = this.#clock.iso();
+    this.pausedAt = null;
+    this.#queue.clear();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    clearTimeout(this.#timeoutTimer);
+    if (status !== "completed") this.#abort.abort(new Error(error ?? `Job ${status}`));
+  }
+
+  #durationSeconds(): number {
+    return this.started_at ? (Date.parse(this.completed_at ?? "") - Date.parse(this.started_at)) / 1000 : 0;
+  }
+
+  #park(reason: PauseReason, at: Partial<PausedAt>): void {
+    this.#status = "paused";
+    this.pausedAt = {
+      routine_id: at.routine_id ?? null,
+      slot_name: at.slot_name ?? null,
+      event_name: at.event_name ?? null,
+      breakpoint_id: at.breakpoint_id ?? null,
+      delivery: at.delivery ?? null,
+    };
+    this.log.append("job_paused", {
+      reason,
+      routine_id: this.pausedAt.routine_id,
+      slot_name: this.pausedAt.slot_name,
+      event_name: this.pausedAt.event_name,
+      breakpoint_id: this.pausedAt.breakpoint_id,
+    });
+  }
+
+  #later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      fn();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #merge(route: Route, payload: JsonObject): JsonObject {
+    let buffer = this.#mergeBuffers.get(route);
+    if (!buffer) {
+      buffer = {};
+      this.#mergeBuffers.set(route, buffer);
+    }
+    for (const key of Object.keys(payload)) (buffer[key] ??= []).push(payload[key]);
+    return { ...buffer };
+  }
+
+  /** Called by a delivery's context; turns one emit into deliveries through the flow's connections. */
+  emit(delivery: Delivery, event_name: string, payload: JsonObject): void {
+    if (this.#status !== "running" && this.#status !== "paused") return;
+    const routine: CompiledRoutine = delivery.route.routine;
+    const routes = routine.routes.get(event_name);
+    if (!routes) {
+      throw new RoutineUsageError(`Routine '${routine.routine_id}' has no event '${event_name}'`);
+    }
+    const { seq } = this.log.append("event_emitted", { routine_id: routine.routine_id, event_name, payload });
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!;
+      const delivered = route.mapping === null ? payload : mapPayload(payload, route.mapping);
+      this.#queue.push(new Delivery(route, delivered, seq, delivery));
+    }
+    if (this.#hooks !== null && this.#status === "running") {
+      const pause = this.#hooks.onEmit(this, delivery, event_name, payload);
+      if (pause) {
+        this.#park(pause.reason, {
+          routine_id: routine.routine_id,
+          event_name,
+          breakpoint_id: pause.breakpoint_id ?? null,
+          delivery,
+        });
+      }
+    }
+  }
+}
+
+/** The `{ emit, state, shared, config, log, signal }` a handler receives; one small object per delivery. */
+class DeliveryContext implements RoutineContext<unknown> {
+  closed = false;
+
+  constructor(
+    readonly job: Job,
+    readonly delivery: Delivery,
+    readonly state: JsonObject,
+  ) {}
+
+  get job_id(): string {
+    return this.job.job_id;
+  }
+
+  get routine_id(): string {
+    return this.delivery.routine_id;
+  }
+
+  get slot_name(): string {
+    return this.delivery.slot_name;
+  }
+
+  get payload(): JsonObject {
+    return this.delivery.payload;
+  }
+
+  get config(): unknown {
+    return this.delivery.route.routine.config;
+  }
+
+  get shared(): JsonObject {
+    return this.job.shared;
+  }
+
+  get signal(): AbortSignal {
+    return this.job.signal;
+  }
+
+  emit(event: string, payload: JsonObject = {}): void {
+    if (this.closed) {
+      throw new RoutineUsageError(`Routine '${this.routine_id}' emitted '${event}' after its handler finished`);
+    }
+    this.job.emit(this.delivery, event, payload);
+  }
+
+  log(message: string, data: JsonObject = {}): void {
+    this.job.log.append("log", { ...data, routine_id: this.routine_id, message });
+  }
+}
