@@ -36,12 +36,15 @@ export interface CompiledFlow {
 
 const cache = new WeakMap<FlowDefinition, WeakMap<RoutineRegistry, CompiledFlow>>();
 
+/** Stands in for some handlers (a dry-run's mocks and stubs); return undefined to keep the routine's own. */
+export type HandlerOverride = (routine: CompiledRoutine, slot: string) => SlotHandler<unknown> | undefined;
+
 /**
  * Validates and compiles a flow. Cached per (definition object, registry): definitions are replaced, never
  * mutated, so a job keeps running on the flow it started with while a new one is served.
  */
-export function compileFlow(flow: FlowDefinition, registry: RoutineRegistry): CompiledFlow {
-  const cached = cache.get(flow)?.get(registry);
+export function compileFlow(flow: FlowDefinition, registry: RoutineRegistry, override?: HandlerOverride): CompiledFlow {
+  const cached = override ? undefined : cache.get(flow)?.get(registry);
   if (cached) return cached;
   const validation = validateFlow(flow, registry);
   if (!validation.valid) throw new FlowInvalidError(validation.errors);
@@ -65,9 +68,9 @@ export function compileFlow(flow: FlowDefinition, registry: RoutineRegistry): Co
     };
     for (const [slot, declaration] of Object.entries(type.slots)) {
       routine.slots.set(slot, {
-        routine: routine as CompiledRoutine,
+        routine,
         slot,
-        handler: type.handlers[slot]!,
+        handler: override?.(routine, slot) ?? type.handlers[slot]!,
         merge: declaration.merge ?? "override",
         mapping: null,
       });
@@ -89,6 +92,7 @@ export function compileFlow(flow: FlowDefinition, registry: RoutineRegistry): Co
     maxWorkers: flow.execution_strategy === "sequential" ? 1 : flow.max_workers,
     timeout: flow.timeout,
   };
+  if (override) return compiled;
   if (!cache.has(flow)) cache.set(flow, new WeakMap());
   cache.get(flow)!.set(registry, compiled);
   return compiled;

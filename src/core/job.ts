@@ -22,6 +22,8 @@ export class Delivery {
     /** seq of the `event_emitted` that produced it; 0 for the entry delivery. */
     readonly caused_by: number,
     readonly parent: Delivery | null,
+    /** The event that produced it; null for the entry delivery. */
+    readonly event_name: string | null,
   ) {}
 
   get routine_id(): string {
@@ -34,7 +36,7 @@ export class Delivery {
 }
 
 export interface SafePointPause {
-  reason: Exclude<PauseReason, "user">;
+  reason: PauseReason;
   breakpoint_id?: string | null;
 }
 
@@ -45,6 +47,8 @@ export interface PausedAt {
   event_name: string | null;
   breakpoint_id: string | null;
   delivery: Delivery | null;
+  /** The payload at the safe point: the parked delivery's, or the emitted one when paused at an emit. */
+  payload: JsonObject | null;
 }
 
 /**
@@ -186,7 +190,7 @@ export class Job {
       const seconds = this.#timeout;
       this.#timeoutTimer = setTimeout(() => this.#fail(`Job timed out after ${seconds}s`, null), seconds * 1000);
     }
-    this.#queue.push(new Delivery(trigger, entry_params, 0, null));
+    this.#queue.push(new Delivery(trigger, entry_params, 0, null, null));
     this.#schedulePump();
   }
 
@@ -360,6 +364,7 @@ export class Job {
       event_name: at.event_name ?? null,
       breakpoint_id: at.breakpoint_id ?? null,
       delivery: at.delivery ?? null,
+      payload: at.payload ?? at.delivery?.payload ?? null,
     };
     this.log.append("job_paused", {
       reason,
@@ -400,7 +405,7 @@ export class Job {
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i]!;
       const delivered = route.mapping === null ? payload : mapPayload(payload, route.mapping);
-      this.#queue.push(new Delivery(route, delivered, seq, delivery));
+      this.#queue.push(new Delivery(route, delivered, seq, delivery, event_name));
     }
     if (this.#hooks !== null && this.#status === "running") {
       const pause = this.#hooks.onEmit(this, delivery, event_name, payload);
@@ -410,6 +415,7 @@ export class Job {
           event_name,
           breakpoint_id: pause.breakpoint_id ?? null,
           delivery,
+          payload,
         });
       }
     }

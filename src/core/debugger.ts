@@ -1,0 +1,323 @@
+import { type CompiledExpression, compile, ExpressionError, snapshot, truthy } from "../expr/index.js";
+import { type Breakpoint, type BreakpointCreateSchema, hitConditionHolds } from "./breakpoints.js";
+import { InvalidStateError, NotFoundError } from "./errors.js";
+import type { Delivery, Job, SafePointHooks, SafePointPause } from "./job.js";
+import type { JsonObject } from "./types.js";
+import type { z } from "zod";
+
+export type StepMode = "over" | "into";
+
+interface ArmedBreakpoint {
+  readonly record: Breakpoint;
+  readonly condition: CompiledExpression | null;
+  /** A logpoint's message, split into literal text and compiled `{expression}` parts. */
+  readonly message: (string | CompiledExpression)[] | null;
+  errorReported: boolean;
+}
+
+/** Where a step resumes to: the next delivery, or the next one caused by `from`. */
+type Step = { mode: "next" } | { mode: "into"; from: Delivery };
+
+export interface SafePointView {
+  routine_id: string | null;
+  slot_name: string | null;
+  event_name: string | null;
+  payload: JsonObject;
+}
+
+export interface CallFrame {
+  routine_id: string;
+  slot_name: string;
+  event_name: string | null;
+  variables: string[];
+}
+
+const LOG_PART = /\{([^{}]+)\}/g;
+
+function compileMessage(message: string): (string | CompiledExpression)[] {
+  const parts: (string | CompiledExpression)[] = [];
+  let last = 0;
+  for (const match of message.matchAll(LOG_PART)) {
+    if (match.index > last) parts.push(message.slice(last, match.index));
+    parts.push(compile(match[1]!));
+    last = match.index + match[0].length;
+  }
+  if (last < message.length) parts.push(message.slice(last));
+  return parts;
+}
+
+const renderValue = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value) ?? "null");
+
+/**
+ * One job's debugger: breakpoints (with conditions, hit conditions and logpoints) and stepping, answered at the
+ * scheduler's safe points. Breakpoints are indexed by routine so a delivery to a routine without any costs one
+ * Map lookup.
+ */
+export class JobDebugger implements SafePointHooks {
+  readonly #breakpoints = new Map<string, ArmedBreakpoint>();
+  #byRoutine = new Map<string, ArmedBreakpoint[]>();
+  #byEvent = new Map<string, ArmedBreakpoint[]>();
+  #step: Step | null = null;
+
+  constructor(readonly job: Job) {}
+
+  get stepping(): boolean {
+    return this.#step !== null;
+  }
+
+  list(): Breakpoint[] {
+    return [...this.#breakpoints.values()].map((armed) => armed.record);
+  }
+
+  get(breakpoint_id: string): Breakpoint {
+    const armed = this.#breakpoints.get(breakpoint_id);
+    if (!armed) throw new NotFoundError("breakpoint", breakpoint_id);
+    return armed.record;
+  }
+
+  /** Throws `ExpressionError` (with the position) when the condition or a logpoint part does not parse. */
+  add(breakpoint_id: string, create: z.output<typeof BreakpointCreateSchema>, hit_count = 0): Breakpoint {
+    const record: Breakpoint = {
+      breakpoint_id,
+      job_id: this.job.job_id,
+      type: create.type,
+      routine_id: create.routine_id ?? null,
+      slot_name: create.type === "slot" ? (create.slot_name ?? null) : null,
+      event_name: create.type === "event" ? (create.event_name ?? null) : null,
+      condition: create.condition ?? null,
+      enabled: create.enabled,
+      hit_count,
+      hit_condition: create.hit_condition ?? null,
+      log_message: create.log_message ?? null,
+    };
+    const armed: ArmedBreakpoint = {
+      record,
+      condition: record.condition ? compile(record.condition) : null,
+      message: record.log_message === null ? null : compileMessage(record.log_message),
+      errorReported: false,
+    };
+    this.#breakpoints.set(breakpoint_id, armed);
+    this.#reindex();
+    return record;
+  }
+
+  setEnabled(breakpoint_id: string, enabled: boolean): Breakpoint {
+    this.get(breakpoint_id).enabled = enabled;
+    return this.get(breakpoint_id);
+  }
+
+  remove(breakpoint_id: string): void {
+    this.get(breakpoint_id);
+    this.#breakpoints.delete(breakpoint_id);
+    this.#reindex();
+  }
+
+  #reindex(): void {
+    const byRoutine = new Map<string, ArmedBreakpoint[]>();
+    const byEvent = new Map<string, ArmedBreakpoint[]>();
+    for (const armed of this.#breakpoints.values()) {
+      const { type, routine_id, event_name } = armed.record;
+      if (type === "event") {
+        const key = event_name ?? "";
+        byEvent.set(key, [...(byEvent.get(key) ?? []), armed]);
+      } else {
+        const key = routine_id ?? "";
+        byRoutine.set(key, [...(byRoutine.get(key) ?? []), armed]);
+      }
+    }
+    this.#byRoutine = byRoutine;
+    this.#byEvent = byEvent;
+  }
+
+  /** Arms a pause at the first delivery, so a job can be caught before its first routine runs. */
+  pauseAtNextDelivery(): void {
+    this.#step = { mode: "next" };
+  }
+
+  /** Resumes a paused job and pauses again at the next delivery (`over`) or the next one the paused handler caused (`into`). */
+  step(mode: StepMode): void {
+    const parked = this.job.pausedAt?.delivery ?? null;
+    if (this.job.status !== "paused") {
+      throw new InvalidStateError(`Cannot step job '${this.job.job_id}': it is ${this.job.status}, not paused`);
+    }
+    this.#step = mode === "into" && parked ? { mode: "into", from: parked } : { mode: "next" };
+    this.job.resume();
+  }
+
+  beforeDelivery(job: Job, delivery: Delivery): SafePointPause | null {
+    const step = this.#step;
+    if (step !== null && (step.mode === "next" || delivery.parent === step.from)) {
+      this.#step = null;
+      return { reason: "step", breakpoint_id: null };
+    }
+    const candidates = this.#byRoutine.get(delivery.routine_id);
+    if (candidates === undefined) return null;
+    let context: JsonObject | null = null;
+    for (const armed of candidates) {
+      const bp = armed.record;
+      if (!bp.enabled || (bp.type === "slot" && bp.slot_name !== delivery.slot_name)) continue;
+      context ??= this.#context(delivery.payload, delivery.routine_id, delivery.slot_name, null);
+      const pause = this.#hit(job, armed, context);
+      if (pause) return pause;
+    }
+    return null;
+  }
+
+  onEmit(job: Job, delivery: Delivery, event_name: string, payload: JsonObject): SafePointPause | null {
+    const candidates = this.#byEvent.get(event_name);
+    if (candidates === undefined) return null;
+    let context: JsonObject | null = null;
+    for (const armed of candidates) {
+      const bp = armed.record;
+      if (!bp.enabled || (bp.routine_id !== null && bp.routine_id !== delivery.routine_id)) continue;
+      context ??= this.#context(payload, delivery.routine_id, null, event_name);
+      const pause = this.#hit(job, armed, context);
+      if (pause) return pause;
+    }
+    return null;
+  }
+
+  afterDelivery(job: Job, delivery: Delivery): void {
+    const step = this.#step;
+    // Stepping into a handler that caused nothing degrades to stepping over it.
+    if (step?.mode === "into" && step.from === delivery && !job.queued.some((d) => d.parent === delivery)) {
+      this.#step = { mode: "next" };
+    }
+  }
+
+  #hit(job: Job, armed: ArmedBreakpoint, context: JsonObject): SafePointPause | null {
+    const bp = armed.record;
+    if (armed.condition !== null && !this.#holds(job, armed, context)) return null;
+    bp.hit_count++;
+    if (!hitConditionHolds(bp.hit_condition, bp.hit_count)) return null;
+    const routine_id = (context.routine_id as string) ?? null;
+    if (armed.message !== null) {
+      job.log.append("log", { routine_id, breakpoint_id: bp.breakpoint_id, message: this.#render(armed.message, context) });
+      return null;
+    }
+    job.log.append("breakpoint_hit", {
+      routine_id,
+      breakpoint_id: bp.breakpoint_id,
+      hit_count: bp.hit_count,
+      slot_name: context.slot_name,
+      event_name: context.event_name,
+    });
+    return { reason: "breakpoint", breakpoint_id: bp.breakpoint_id };
+  }
+
+  /** A condition that fails to evaluate counts as false and is reported once per breakpoint. */
+  #holds(job: Job, armed: ArmedBreakpoint, context: JsonObject): boolean {
+    try {
+      return truthy(armed.condition!.evaluate(context));
+    } catch (error) {
+      if (!armed.errorReported) {
+        armed.errorReported = true;
+        job.log.append("breakpoint_error", {
+          routine_id: context.routine_id,
+          breakpoint_id: armed.record.breakpoint_id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+      return false;
+    }
+  }
+
+  #render(parts: (string | CompiledExpression)[], context: JsonObject): string {
+    return parts
+      .map((part) => {
+        if (typeof part === "string") return part;
+        try {
+          return renderValue(part.evaluate(context));
+        } catch (error) {
+          return `<${error instanceof ExpressionError ? error.message : "error"}>`;
+        }
+      })
+      .join("");
+  }
+
+  /**
+   * The names a condition sees: each payload field, then the reserved names (which win over a payload field of
+   * the same name; that field stays reachable as `payload.<name>`).
+   */
+  #context(payload: JsonObject, routine_id: string, slot_name: string | null, event_name: string | null): JsonObject {
+    const job = this.job;
+    return {
+      ...payload,
+      payload,
+      routine_id,
+      slot_name,
+      event_name,
+      job: { job_id: job.job_id, flow_id: job.flow_id, status: job.status },
+      shared: job.shared,
+    };
+  }
+
+  /** The paused point: the parked delivery's payload, or the emitted payload when paused at an emit. */
+  safePoint(frame_index = 0): SafePointView {
+    const at = this.#requirePaused();
+    let delivery = at.delivery;
+    if (at.event_name !== null) {
+      if (frame_index === 0) {
+        return { routine_id: at.routine_id, slot_name: null, event_name: at.event_name, payload: at.payload ?? {} };
+      }
+      frame_index--;
+    }
+    for (let i = 0; i < frame_index && delivery; i++) delivery = delivery.parent;
+    if (!delivery) throw new NotFoundError("routine", String(frame_index), `No frame ${frame_index} in the call stack`);
+    return {
+      routine_id: delivery.routine_id,
+      slot_name: delivery.slot_name,
+      event_name: delivery.event_name,
+      payload: delivery.payload,
+    };
+  }
+
+  #requirePaused() {
+    const at = this.job.pausedAt;
+    if (this.job.status !== "paused" || at === null) {
+      throw new InvalidStateError(`Job '${this.job.job_id}' is ${this.job.status}, not paused`);
+    }
+    return at;
+  }
+
+  /** The names a breakpoint condition would see at the paused point (or a caller's frame), as a JSON snapshot. */
+  evaluationContext(frame_index = 0): JsonObject {
+    const point = this.safePoint(frame_index);
+    const context = this.#context(snapshot(point.payload) as JsonObject, point.routine_id ?? "", point.slot_name, point.event_name);
+    context.shared = snapshot(this.job.shared);
+    return context;
+  }
+
+  /** JSON snapshot of the paused payload (for the paused routine) or of another routine's state. */
+  variables(routine_id?: string): { routine_id: string | null; variables: JsonObject } {
+    const point = this.safePoint();
+    if (routine_id === undefined || routine_id === point.routine_id) {
+      return { routine_id: point.routine_id, variables: snapshot(point.payload) as JsonObject };
+    }
+    return { routine_id, variables: snapshot(this.job.routineState(routine_id)) as JsonObject };
+  }
+
+  /** Sets one payload field of the parked delivery: the handler, when it runs, sees the new value. */
+  setVariable(name: string, value: unknown): void {
+    const at = this.#requirePaused();
+    if (!at.delivery || at.event_name !== null) {
+      throw new InvalidStateError(`Job '${this.job.job_id}' is not paused before a handler; nothing to set`);
+    }
+    // Copy on write: under fan-out, sibling deliveries share the payload object and must not see this change.
+    at.delivery.payload = { ...at.delivery.payload, [name]: snapshot(value) };
+  }
+
+  callStack(): CallFrame[] {
+    const at = this.#requirePaused();
+    const frames: CallFrame[] = [];
+    for (let d = at.delivery; d !== null; d = d.parent) {
+      frames.push({
+        routine_id: d.routine_id,
+        slot_name: d.slot_name,
+        event_name: d.event_name,
+        variables: Object.keys(d.payload),
+      });
+    }
+    return frames;
+  }
+}

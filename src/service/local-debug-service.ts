@@ -1,0 +1,132 @@
+import { type Breakpoint, type BreakpointCreate, BreakpointCreateSchema } from "../core/breakpoints.js";
+import { type IdFactory, newId } from "../core/clock.js";
+import type { CallFrame } from "../core/debugger.js";
+import { JobDebugger } from "../core/debugger.js";
+import { InvalidStateError } from "../core/errors.js";
+import type { Job } from "../core/job.js";
+import { isFinished, type JsonObject } from "../core/types.js";
+import { tryEvaluate } from "../expr/index.js";
+import type { DebugService, DebugSession, Evaluation } from "./debug-service.js";
+import type { StartJobRequest } from "./job-service.js";
+import type { LocalJobService } from "./local-job-service.js";
+import type { Store } from "./store.js";
+
+/** The debugger of in-process jobs: one `JobDebugger` per live job, breakpoints mirrored to the store. */
+export class LocalDebugService implements DebugService {
+  readonly #debuggers = new WeakMap<Job, JobDebugger>();
+  #jobs: LocalJobService | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly newBreakpointId: IdFactory = () => `bp_${newId().slice(0, 8)}`,
+  ) {}
+
+  /** The job service is created after this one (it calls `prepare`), so it is attached afterwards. */
+  attach(jobs: LocalJobService): void {
+    this.#jobs = jobs;
+  }
+
+  /** Installs breakpoints and `pause_on_start` before the job's first delivery runs. */
+  prepare = (job: Job, request: StartJobRequest): void => {
+    const creates = request.breakpoints ?? [];
+    if (creates.length === 0 && !request.pause_on_start) return;
+    const debug = this.#debuggerOf(job);
+    for (const create of creates) {
+      const breakpoint = debug.add(this.newBreakpointId(), BreakpointCreateSchema.parse(create));
+      void this.store.saveBreakpoint(breakpoint);
+    }
+    if (request.pause_on_start) debug.pauseAtNextDelivery();
+  };
+
+  #debuggerOf(job: Job): JobDebugger {
+    let debug = this.#debuggers.get(job);
+    if (!debug) {
+      debug = new JobDebugger(job);
+      this.#debuggers.set(job, debug);
+      job.setHooks(debug);
+    }
+    return debug;
+  }
+
+  /** The live job's debugger; a finished or unknown job has none (unknown → NotFoundError). */
+  async #live(job_id: string): Promise<JobDebugger> {
+    const jobs = this.#jobs!;
+    const job = jobs.liveJob(job_id);
+    if (!job || isFinished(job.status)) {
+      const record = await jobs.get(job_id);
+      throw new InvalidStateError(`Job '${job_id}' is ${record.status}; it has no debug session`);
+    }
+    return this.#debuggerOf(job);
+  }
+
+  async createBreakpoint(job_id: string, create: BreakpointCreate): Promise<Breakpoint> {
+    const debug = await this.#live(job_id);
+    const breakpoint = debug.add(this.newBreakpointId(), BreakpointCreateSchema.parse(create));
+    await this.store.saveBreakpoint(breakpoint);
+    return breakpoint;
+  }
+
+  async listBreakpoints(job_id: string): Promise<Breakpoint[]> {
+    const job = this.#jobs!.liveJob(job_id);
+    if (job) return this.#debuggers.get(job)?.list() ?? [];
+    await this.#jobs!.get(job_id);
+    return (await this.store.listBreakpoints(job_id)) as Breakpoint[];
+  }
+
+  async setBreakpointEnabled(job_id: string, breakpoint_id: string, enabled: boolean): Promise<Breakpoint> {
+    const breakpoint = (await this.#live(job_id)).setEnabled(breakpoint_id, enabled);
+    await this.store.saveBreakpoint(breakpoint);
+    return breakpoint;
+  }
+
+  async deleteBreakpoint(job_id: string, breakpoint_id: string): Promise<void> {
+    (await this.#live(job_id)).remove(breakpoint_id);
+    await this.store.deleteBreakpoint(job_id, breakpoint_id);
+  }
+
+  async session(job_id: string): Promise<DebugSession> {
+    const job = this.#jobs!.liveJob(job_id);
+    if (!job || isFinished(job.status)) {
+      await this.#jobs!.get(job_id);
+      return { status: "no_session", job_id };
+    }
+    const debug = this.#debuggerOf(job);
+    const at = job.pausedAt;
+    const paused = job.status === "paused";
+    return {
+      session_id: `dbg_${job_id}`,
+      job_id,
+      status: paused ? "paused" : debug.stepping ? "stepping" : "running",
+      paused_at:
+        paused && at
+          ? { routine_id: at.routine_id, slot_name: at.slot_name, event_name: at.event_name, breakpoint_id: at.breakpoint_id }
+          : null,
+      call_stack_depth: paused ? debug.callStack().length : 0,
+    };
+  }
+
+  async resume(job_id: string): Promise<void> {
+    (await this.#live(job_id)).job.resume();
+  }
+
+  async step(job_id: string, mode: "over" | "into"): Promise<void> {
+    (await this.#live(job_id)).step(mode);
+  }
+
+  async variables(job_id: string, routine_id?: string): Promise<{ routine_id: string | null; variables: JsonObject }> {
+    return (await this.#live(job_id)).variables(routine_id);
+  }
+
+  async setVariable(job_id: string, name: string, value: unknown): Promise<void> {
+    (await this.#live(job_id)).setVariable(name, value);
+  }
+
+  async callStack(job_id: string): Promise<CallFrame[]> {
+    return (await this.#live(job_id)).callStack();
+  }
+
+  async evaluate(job_id: string, expression: string, frame_index: number): Promise<Evaluation> {
+    const debug = await this.#live(job_id);
+    return tryEvaluate(expression, debug.evaluationContext(frame_index));
+  }
+}
