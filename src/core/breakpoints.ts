@@ -60,11 +60,14 @@ export function hitConditionHolds(hitCondition: string | null, hitCount: number)
 }
 
 /** What a breakpoint must name to be meaningful; returned as `{path, message}` for a 422. */
-export function breakpointTargetIssue(create: z.output<typeof BreakpointCreateSchema>): { path: string; message: string } | null {
+export function breakpointTargetIssue(
+  create: z.output<typeof BreakpointCreateSchema>,
+): { path: string; message: string } | null {
   if (create.type !== "event" && !create.routine_id) {
     return { path: "routine_id", message: `a ${create.type} breakpoint needs routine_id` };
   }
-  if (create.type === "slot" && !create.slot_name) return { path: "slot_name", message: "a slot breakpoint needs slot_name" };
+  if (create.type === "slot" && !create.slot_name)
+    return { path: "slot_name", message: "a slot breakpoint needs slot_name" };
   if (create.type === "event" && !create.event_name) {
     return { path: "event_name", message: "an event breakpoint needs event_name" };
   }

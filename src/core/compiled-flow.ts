@@ -43,7 +43,11 @@ export type HandlerOverride = (routine: CompiledRoutine, slot: string) => SlotHa
  * Validates and compiles a flow. Cached per (definition object, registry): definitions are replaced, never
  * mutated, so a job keeps running on the flow it started with while a new one is served.
  */
-export function compileFlow(flow: FlowDefinition, registry: RoutineRegistry, override?: HandlerOverride): CompiledFlow {
+export function compileFlow(
+  flow: FlowDefinition,
+  registry: RoutineRegistry,
+  override?: HandlerOverride,
+): CompiledFlow {
   const cached = override ? undefined : cache.get(flow)?.get(registry);
   if (cached) return cached;
   const validation = validateFlow(flow, registry);
@@ -81,7 +85,8 @@ export function compileFlow(flow: FlowDefinition, registry: RoutineRegistry, ove
     const source = routines.get(conn.source_routine)!;
     const target = routines.get(conn.target_routine)!;
     const slot = target.slots.get(conn.target_slot)!;
-    const mapping = conn.param_mapping && Object.keys(conn.param_mapping).length > 0 ? conn.param_mapping : null;
+    const mapping =
+      conn.param_mapping && Object.keys(conn.param_mapping).length > 0 ? conn.param_mapping : null;
     source.routes.get(conn.source_event)!.push({ ...slot, mapping });
   }
 

@@ -1,9 +1,9 @@
+import type { z } from "zod";
 import { type CompiledExpression, compile, ExpressionError, snapshot, truthy } from "../expr/index.js";
 import { type Breakpoint, type BreakpointCreateSchema, hitConditionHolds } from "./breakpoints.js";
 import { InvalidStateError, NotFoundError } from "./errors.js";
 import type { Delivery, Job, SafePointHooks, SafePointPause } from "./job.js";
 import type { JsonObject } from "./types.js";
-import type { z } from "zod";
 
 export type StepMode = "over" | "into";
 
@@ -46,7 +46,8 @@ function compileMessage(message: string): (string | CompiledExpression)[] {
   return parts;
 }
 
-const renderValue = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value) ?? "null");
+const renderValue = (value: unknown): string =>
+  typeof value === "string" ? value : (JSON.stringify(value) ?? "null");
 
 /**
  * One job's debugger: breakpoints (with conditions, hit conditions and logpoints) and stepping, answered at the
@@ -138,7 +139,9 @@ export class JobDebugger implements SafePointHooks {
   step(mode: StepMode): void {
     const parked = this.job.pausedAt?.delivery ?? null;
     if (this.job.status !== "paused") {
-      throw new InvalidStateError(`Cannot step job '${this.job.job_id}': it is ${this.job.status}, not paused`);
+      throw new InvalidStateError(
+        `Cannot step job '${this.job.job_id}': it is ${this.job.status}, not paused`,
+      );
     }
     this.#step = mode === "into" && parked ? { mode: "into", from: parked } : { mode: "next" };
     this.job.resume();
@@ -192,7 +195,11 @@ export class JobDebugger implements SafePointHooks {
     if (!hitConditionHolds(bp.hit_condition, bp.hit_count)) return null;
     const routine_id = (context.routine_id as string) ?? null;
     if (armed.message !== null) {
-      job.log.append("log", { routine_id, breakpoint_id: bp.breakpoint_id, message: this.#render(armed.message, context) });
+      job.log.append("log", {
+        routine_id,
+        breakpoint_id: bp.breakpoint_id,
+        message: this.#render(armed.message, context),
+      });
       return null;
     }
     job.log.append("breakpoint_hit", {
@@ -239,7 +246,12 @@ export class JobDebugger implements SafePointHooks {
    * The names a condition sees: each payload field, then the reserved names (which win over a payload field of
    * the same name; that field stays reachable as `payload.<name>`).
    */
-  #context(payload: JsonObject, routine_id: string, slot_name: string | null, event_name: string | null): JsonObject {
+  #context(
+    payload: JsonObject,
+    routine_id: string,
+    slot_name: string | null,
+    event_name: string | null,
+  ): JsonObject {
     const job = this.job;
     return {
       ...payload,
@@ -258,12 +270,18 @@ export class JobDebugger implements SafePointHooks {
     let delivery = at.delivery;
     if (at.event_name !== null) {
       if (frame_index === 0) {
-        return { routine_id: at.routine_id, slot_name: null, event_name: at.event_name, payload: at.payload ?? {} };
+        return {
+          routine_id: at.routine_id,
+          slot_name: null,
+          event_name: at.event_name,
+          payload: at.payload ?? {},
+        };
       }
       frame_index--;
     }
     for (let i = 0; i < frame_index && delivery; i++) delivery = delivery.parent;
-    if (!delivery) throw new NotFoundError("routine", String(frame_index), `No frame ${frame_index} in the call stack`);
+    if (!delivery)
+      throw new NotFoundError("routine", String(frame_index), `No frame ${frame_index} in the call stack`);
     return {
       routine_id: delivery.routine_id,
       slot_name: delivery.slot_name,
@@ -283,7 +301,12 @@ export class JobDebugger implements SafePointHooks {
   /** The names a breakpoint condition would see at the paused point (or a caller's frame), as a JSON snapshot. */
   evaluationContext(frame_index = 0): JsonObject {
     const point = this.safePoint(frame_index);
-    const context = this.#context(snapshot(point.payload) as JsonObject, point.routine_id ?? "", point.slot_name, point.event_name);
+    const context = this.#context(
+      snapshot(point.payload) as JsonObject,
+      point.routine_id ?? "",
+      point.slot_name,
+      point.event_name,
+    );
     context.shared = snapshot(this.job.shared);
     return context;
   }

@@ -31,14 +31,20 @@ export type DryRunResult = z.infer<typeof DryRunResultSchema>;
  * Runs a flow in memory without its side effects: mocked routines emit the given payloads, routines marked
  * `sideEffects` (HTTP fetch, delay) are stubbed and listed in `would_call`. Nothing is stored, no job is listed.
  */
-export async function dryRun(flow: FlowDefinition, registry: RoutineRegistry, input: DryRunRequest): Promise<DryRunResult> {
+export async function dryRun(
+  flow: FlowDefinition,
+  registry: RoutineRegistry,
+  input: DryRunRequest,
+): Promise<DryRunResult> {
   const request = DryRunRequestSchema.parse(input);
   const validation = validateFlow(flow, registry);
   const issues = [...validation.errors, ...validation.warnings];
   if (!validation.valid) return { valid: false, trace: [], outputs: {}, would_call: [], issues };
-  if (!(request.entry_routine_id in flow.routines)) throw new NotFoundError("routine", request.entry_routine_id);
+  if (!(request.entry_routine_id in flow.routines))
+    throw new NotFoundError("routine", request.entry_routine_id);
   for (const routine_id of Object.keys(request.mocks)) {
-    if (!(routine_id in flow.routines)) throw new FlowInvalidError([`mocks: unknown routine '${routine_id}'`]);
+    if (!(routine_id in flow.routines))
+      throw new FlowInvalidError([`mocks: unknown routine '${routine_id}'`]);
   }
 
   const wouldCall = new Set<string>();

@@ -44,7 +44,13 @@ export class EventLog {
   }
 
   append(type: JobEventType, data: JsonObject): JobEvent {
-    const event: JobEvent = { seq: ++this.#lastSeq, job_id: this.job_id, type, timestamp: this.#clock.iso(), data };
+    const event: JobEvent = {
+      seq: ++this.#lastSeq,
+      job_id: this.job_id,
+      type,
+      timestamp: this.#clock.iso(),
+      data,
+    };
     this.#events.push(event);
     if (this.#events.length - this.#head > this.#maxEvents) this.#dropOldest();
     const listeners = this.#listeners;

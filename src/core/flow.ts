@@ -76,11 +76,17 @@ export function validateFlow(flow: FlowDefinition, registry: RoutineRegistry): F
     const target = flow.routines[conn.target_routine];
     const at = `connection ${index}`;
     if (!source) errors.push(`${at}: unknown source routine '${conn.source_routine}'`);
-    else if (registry.has(source.class_name) && !registry.get(source.class_name).events.includes(conn.source_event)) {
+    else if (
+      registry.has(source.class_name) &&
+      !registry.get(source.class_name).events.includes(conn.source_event)
+    ) {
       errors.push(`${at}: routine '${conn.source_routine}' has no event '${conn.source_event}'`);
     }
     if (!target) errors.push(`${at}: unknown target routine '${conn.target_routine}'`);
-    else if (registry.has(target.class_name) && !(conn.target_slot in registry.get(target.class_name).slots)) {
+    else if (
+      registry.has(target.class_name) &&
+      !(conn.target_slot in registry.get(target.class_name).slots)
+    ) {
       errors.push(`${at}: routine '${conn.target_routine}' has no slot '${conn.target_slot}'`);
     }
   });
@@ -98,11 +104,13 @@ function flowWarnings(flow: FlowDefinition, registry: RoutineRegistry): string[]
   for (const [routineId, instance] of Object.entries(flow.routines)) {
     const type = registry.get(instance.class_name);
     for (const event of type.events) {
-      if (!outgoing.has(`${routineId}.${event}`)) warnings.push(`routine '${routineId}': event '${event}' has no listener`);
+      if (!outgoing.has(`${routineId}.${event}`))
+        warnings.push(`routine '${routineId}': event '${event}' has no listener`);
     }
     for (const slot of Object.keys(type.slots)) {
       if (slot === "trigger") continue;
-      if (!incoming.has(`${routineId}.${slot}`)) warnings.push(`routine '${routineId}': slot '${slot}' is not connected`);
+      if (!incoming.has(`${routineId}.${slot}`))
+        warnings.push(`routine '${routineId}': slot '${slot}' is not connected`);
     }
     if (!hasIncoming.has(routineId) && !("trigger" in type.slots)) {
       warnings.push(`routine '${routineId}': unreachable (no incoming connection and no 'trigger' slot)`);

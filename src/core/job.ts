@@ -75,7 +75,9 @@ export interface JobOptions {
 const TIME_SLICE_MS = 4;
 
 const scheduleMacrotask: (fn: () => void) => void =
-  typeof globalThis.setImmediate === "function" ? (fn) => globalThis.setImmediate(fn) : (fn) => setTimeout(fn, 0);
+  typeof globalThis.setImmediate === "function"
+    ? (fn) => globalThis.setImmediate(fn)
+    : (fn) => setTimeout(fn, 0);
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
@@ -188,7 +190,10 @@ export class Job {
     this.log.append("job_started", { flow_id: this.flow_id, entry_routine_id });
     if (this.#timeout !== null) {
       const seconds = this.#timeout;
-      this.#timeoutTimer = setTimeout(() => this.#fail(`Job timed out after ${seconds}s`, null), seconds * 1000);
+      this.#timeoutTimer = setTimeout(
+        () => this.#fail(`Job timed out after ${seconds}s`, null),
+        seconds * 1000,
+      );
     }
     this.#queue.push(new Delivery(trigger, entry_params, 0, null, null));
     this.#schedulePump();
@@ -199,7 +204,11 @@ export class Job {
       throw new InvalidStateError(`Cannot pause job '${this.job_id}': it is ${this.#status}, not running`);
     }
     const next = this.#queue.peek() ?? null;
-    this.#park("user", { routine_id: next?.routine_id ?? null, slot_name: next?.slot_name ?? null, delivery: next });
+    this.#park("user", {
+      routine_id: next?.routine_id ?? null,
+      slot_name: next?.slot_name ?? null,
+      delivery: next,
+    });
   }
 
   resume(): void {
@@ -263,8 +272,15 @@ export class Job {
   #run(delivery: Delivery): void {
     const route = delivery.route;
     const routine = route.routine;
-    const payload = route.merge === "append" ? this.#merge(route, delivery.payload) : delivery.payload;
-    delivery.seq = this.log.append("slot_called", { routine_id: routine.routine_id, slot_name: route.slot }).seq;
+    // A retry re-runs a delivery whose payload is already in the append buffer: merge it only once.
+    const payload =
+      route.merge === "append"
+        ? this.#merge(route, delivery.payload, delivery.attempt === 0)
+        : delivery.payload;
+    delivery.seq = this.log.append("slot_called", {
+      routine_id: routine.routine_id,
+      slot_name: route.slot,
+    }).seq;
     this.log.append("routine_started", { routine_id: routine.routine_id, slot_name: route.slot });
     this.#running.add(delivery);
     const context = new DeliveryContext(this, delivery, this.#states.get(routine.routine_id)!);
@@ -279,7 +295,8 @@ export class Job {
     if (isThenable(outcome)) {
       outcome.then(
         () => this.#settle(delivery, context, startedAt, undefined, false),
-        (error: unknown) => this.#settle(delivery, context, startedAt, error ?? new Error("handler rejected"), false),
+        (error: unknown) =>
+          this.#settle(delivery, context, startedAt, error ?? new Error("handler rejected"), false),
       );
     } else {
       this.#settle(delivery, context, startedAt, undefined, true);
@@ -287,14 +304,25 @@ export class Job {
   }
 
   /** `fromPump` is true when the handler returned synchronously: the loop that called it continues by itself. */
-  #settle(delivery: Delivery, context: DeliveryContext, startedAt: number, error: unknown, fromPump: boolean): void {
+  #settle(
+    delivery: Delivery,
+    context: DeliveryContext,
+    startedAt: number,
+    error: unknown,
+    fromPump: boolean,
+  ): void {
     context.closed = true;
     this.#running.delete(delivery);
     if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
     const duration = monotonicSeconds() - startedAt;
     const routine_id = delivery.routine_id;
     if (error === undefined) {
-      this.log.append("routine_completed", { routine_id, slot_name: delivery.slot_name, duration, status: "completed" });
+      this.log.append("routine_completed", {
+        routine_id,
+        slot_name: delivery.slot_name,
+        duration,
+        status: "completed",
+      });
     } else {
       this.#handleFailure(delivery, error, duration);
     }
@@ -311,7 +339,12 @@ export class Job {
     if (strategy === "retry" && handler && delivery.attempt < handler.max_retries) {
       const delay = handler.retry_delay * handler.retry_backoff ** delivery.attempt;
       delivery.attempt++;
-      this.log.append("routine_failed", { ...base, status: "retrying", attempt: delivery.attempt, retry_in: delay });
+      this.log.append("routine_failed", {
+        ...base,
+        status: "retrying",
+        attempt: delivery.attempt,
+        retry_in: delay,
+      });
       this.#later(delay * 1000, () => {
         this.#queue.push(delivery);
         this.#pump();
@@ -334,7 +367,13 @@ export class Job {
   }
 
   #completeIfIdle(): void {
-    if (this.#status !== "running" || this.#queue.length > 0 || this.#running.size > 0 || this.#timers.size > 0) return;
+    if (
+      this.#status !== "running" ||
+      this.#queue.length > 0 ||
+      this.#running.size > 0 ||
+      this.#timers.size > 0
+    )
+      return;
     this.#finish("completed", null);
     this.log.append("job_completed", { duration: this.#durationSeconds() });
     this.#resolveDone(this.record());
@@ -383,13 +422,21 @@ export class Job {
     this.#timers.add(timer);
   }
 
-  #merge(route: Route, payload: JsonObject): JsonObject {
-    let buffer = this.#mergeBuffers.get(route);
+  #merge(route: Route, payload: JsonObject, accumulate: boolean): JsonObject {
+    // Each connection carries its own copy of the Route; the buffer belongs to the slot, so key by the slot's own.
+    const slot = route.routine.slots.get(route.slot)!;
+    let buffer = this.#mergeBuffers.get(slot);
     if (!buffer) {
       buffer = {};
-      this.#mergeBuffers.set(route, buffer);
+      this.#mergeBuffers.set(slot, buffer);
     }
-    for (const key of Object.keys(payload)) (buffer[key] ??= []).push(payload[key]);
+    if (accumulate) {
+      for (const key of Object.keys(payload)) {
+        const values = buffer[key] ?? [];
+        values.push(payload[key]);
+        buffer[key] = values;
+      }
+    }
     return { ...buffer };
   }
 
@@ -462,7 +509,9 @@ class DeliveryContext implements RoutineContext<unknown> {
 
   emit(event: string, payload: JsonObject = {}): void {
     if (this.closed) {
-      throw new RoutineUsageError(`Routine '${this.routine_id}' emitted '${event}' after its handler finished`);
+      throw new RoutineUsageError(
+        `Routine '${this.routine_id}' emitted '${event}' after its handler finished`,
+      );
     }
     this.job.emit(this.delivery, event, payload);
   }

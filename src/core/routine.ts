@@ -56,7 +56,8 @@ export interface RoutineSpec<Schema extends z.ZodType> {
   sideEffects?: boolean;
 }
 
-const isSlotList = (slots: RoutineSpec<z.ZodType>["slots"]): slots is readonly string[] => Array.isArray(slots);
+const isSlotList = (slots: RoutineSpec<z.ZodType>["slots"]): slots is readonly string[] =>
+  Array.isArray(slots);
 
 const slotsFrom = (slots: RoutineSpec<z.ZodType>["slots"]): Record<string, SlotDeclaration> =>
   isSlotList(slots) ? Object.fromEntries(slots.map((name) => [name, {}])) : { ...slots };
@@ -98,7 +99,8 @@ export abstract class Routine<Config = JsonObject> implements RoutineType<Config
     const handlers: Record<string, SlotHandler<Config>> = {};
     for (const slot of Object.keys(this.slots)) {
       const method = (this as unknown as Record<string, unknown>)[slot];
-      if (typeof method !== "function") throw new TypeError(`routine '${this.name}': no method for slot '${slot}'`);
+      if (typeof method !== "function")
+        throw new TypeError(`routine '${this.name}': no method for slot '${slot}'`);
       handlers[slot] = method.bind(this) as SlotHandler<Config>;
     }
     return handlers;

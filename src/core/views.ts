@@ -95,7 +95,8 @@ export function jobState(
   live: LiveJobFacts | null,
 ): JobState {
   const routine_states: JobState["routine_states"] = {};
-  for (const id of routineIds) routine_states[id] = { status: "pending", execution_count: 0, last_execution: null };
+  for (const id of routineIds)
+    routine_states[id] = { status: "pending", execution_count: 0, last_execution: null };
   const execution_history: JobState["execution_history"] = [];
   const pause_points: JobState["pause_points"] = [];
   const output_log: unknown[] = [];
@@ -103,7 +104,10 @@ export function jobState(
 
   for (const event of events) {
     const routine_id = routineOf(event);
-    const state = routine_id ? (routine_states[routine_id] ??= { status: "pending", execution_count: 0, last_execution: null }) : null;
+    if (routine_id && !routine_states[routine_id]) {
+      routine_states[routine_id] = { status: "pending", execution_count: 0, last_execution: null };
+    }
+    const state = routine_id ? routine_states[routine_id]! : null;
     switch (event.type) {
       case "routine_started":
         state!.status = "running";
@@ -168,7 +172,7 @@ export function jobMetrics(record: JobRecord, events: readonly JobEvent[]): JobM
     else if (event.type === "event_emitted") total_event_emits++;
     else if (event.type === "routine_completed" || event.type === "routine_failed") {
       const routine_id = routineOf(event)!;
-      const m = (routine_metrics[routine_id] ??= {
+      routine_metrics[routine_id] ??= {
         routine_id,
         execution_count: 0,
         total_duration: 0,
@@ -177,7 +181,8 @@ export function jobMetrics(record: JobRecord, events: readonly JobEvent[]): JobM
         max_duration: null,
         error_count: 0,
         last_execution: null,
-      });
+      };
+      const m = routine_metrics[routine_id];
       const duration = Number(event.data.duration ?? 0);
       m.execution_count++;
       m.total_duration += duration;

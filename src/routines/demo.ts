@@ -93,15 +93,17 @@ export const DemoSlow = defineRoutine({
 
 export const DemoAggregator = defineRoutine({
   name: "DemoAggregator",
-  description: "After config.size deliveries, `output` {items: [payloads in arrival order]}, then starts over.",
+  description:
+    "After config.size deliveries, `output` {items: [payloads in arrival order]}, then starts over.",
   slots: { input: { merge: "append" } },
   events: ["output"],
   config: z.object({ size: z.number().int().min(1).max(10_000).default(2) }),
   handlers: {
     input(_merged, ctx) {
       // The append buffer holds each key's history; the batch of whole payloads is this routine's own state.
-      const items = (ctx.state.items ??= []) as JsonObject[];
+      const items = (ctx.state.items as JsonObject[] | undefined) ?? [];
       items.push(ctx.payload);
+      ctx.state.items = items;
       if (items.length >= ctx.config.size) {
         ctx.state.items = [];
         ctx.emit("output", { items });
@@ -134,7 +136,9 @@ export const DemoSink = defineRoutine({
   events: [],
   handlers: {
     input(payload, ctx) {
-      ((ctx.shared.results ??= []) as JsonObject[]).push(payload);
+      const results = (ctx.shared.results as JsonObject[] | undefined) ?? [];
+      results.push(payload);
+      ctx.shared.results = results;
     },
   },
 });

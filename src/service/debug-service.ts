@@ -41,7 +41,10 @@ export interface DebugService {
   session(job_id: string): Promise<DebugSession>;
   resume(job_id: string): Promise<void>;
   step(job_id: string, mode: "over" | "into"): Promise<void>;
-  variables(job_id: string, routine_id?: string): Promise<{ routine_id: string | null; variables: JsonObject }>;
+  variables(
+    job_id: string,
+    routine_id?: string,
+  ): Promise<{ routine_id: string | null; variables: JsonObject }>;
   setVariable(job_id: string, name: string, value: unknown): Promise<void>;
   callStack(job_id: string): Promise<CallFrame[]>;
   /** Runs an expression at the paused point; an expression that fails comes back in `error`. */

@@ -3,7 +3,9 @@ import type { JobEvent } from "../core/types.js";
 import type { Store } from "./store.js";
 
 const scheduleMacrotask: (fn: () => void) => void =
-  typeof globalThis.setImmediate === "function" ? (fn) => globalThis.setImmediate(fn) : (fn) => setTimeout(fn, 0);
+  typeof globalThis.setImmediate === "function"
+    ? (fn) => globalThis.setImmediate(fn)
+    : (fn) => setTimeout(fn, 0);
 
 /**
  * Persists one job's events and record in batches: everything logged in one turn of the event loop goes to the
@@ -50,7 +52,8 @@ export class EventWriter {
         if (events.length > 0) await this.store.appendEvents(this.job.job_id, events);
         if (writeRecord) await this.store.saveJob(this.job.record());
         const last = events.at(-1)?.seq ?? 0;
-        if (last > this.maxEvents && events.length > 0) await this.store.truncateEvents(this.job.job_id, this.maxEvents);
+        if (last > this.maxEvents && events.length > 0)
+          await this.store.truncateEvents(this.job.job_id, this.maxEvents);
       })
       .catch(this.onError);
   }

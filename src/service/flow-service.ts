@@ -1,5 +1,5 @@
-import type { FlowDefinition, FlowValidation } from "../core/flow.js";
 import { z } from "zod";
+import type { FlowDefinition, FlowValidation } from "../core/flow.js";
 import { EXECUTION_STRATEGIES, type ExecutionStrategy, type JsonObject } from "../core/types.js";
 
 export const RoutineInfoSchema = z.object({

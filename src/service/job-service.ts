@@ -1,6 +1,6 @@
 import type { BreakpointCreate } from "../core/breakpoints.js";
-import type { JobMetrics, JobState, TraceEvent } from "../core/views.js";
 import type { JobEvent, JobRecord, JsonObject } from "../core/types.js";
+import type { JobMetrics, JobState, TraceEvent } from "../core/views.js";
 import type { EventPage, JobPage, JobQuery } from "./store.js";
 
 export interface StartJobRequest {

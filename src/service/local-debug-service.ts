@@ -99,7 +99,12 @@ export class LocalDebugService implements DebugService {
       status: paused ? "paused" : debug.stepping ? "stepping" : "running",
       paused_at:
         paused && at
-          ? { routine_id: at.routine_id, slot_name: at.slot_name, event_name: at.event_name, breakpoint_id: at.breakpoint_id }
+          ? {
+              routine_id: at.routine_id,
+              slot_name: at.slot_name,
+              event_name: at.event_name,
+              breakpoint_id: at.breakpoint_id,
+            }
           : null,
       call_stack_depth: paused ? debug.callStack().length : 0,
     };
@@ -113,7 +118,10 @@ export class LocalDebugService implements DebugService {
     (await this.#live(job_id)).step(mode);
   }
 
-  async variables(job_id: string, routine_id?: string): Promise<{ routine_id: string | null; variables: JsonObject }> {
+  async variables(
+    job_id: string,
+    routine_id?: string,
+  ): Promise<{ routine_id: string | null; variables: JsonObject }> {
     return (await this.#live(job_id)).variables(routine_id);
   }
 

@@ -4,7 +4,7 @@ import { InvalidStateError, NotFoundError } from "../core/errors.js";
 import { Job } from "../core/job.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import type { JobEvent, JobRecord, JsonObject } from "../core/types.js";
-import { jobLogs, jobMetrics, jobState, type JobMetrics, type JobState, traceEvent } from "../core/views.js";
+import { type JobMetrics, type JobState, jobLogs, jobMetrics, jobState, traceEvent } from "../core/views.js";
 import { EventWriter } from "./event-writer.js";
 import type { FlowService } from "./flow-service.js";
 import type { FlowJobMetrics, JobEventListener, JobService, StartJobRequest } from "./job-service.js";
@@ -65,7 +65,8 @@ export class LocalJobService implements JobService {
   async start(request: StartJobRequest): Promise<JobRecord> {
     const definition = await this.#flows.definition(request.flow_id);
     const flow = compileFlow(definition, this.#registry);
-    if (!flow.routines.has(request.entry_routine_id)) throw new NotFoundError("routine", request.entry_routine_id);
+    if (!flow.routines.has(request.entry_routine_id))
+      throw new NotFoundError("routine", request.entry_routine_id);
     const job = new Job({
       job_id: this.#newId(),
       flow,
@@ -216,7 +217,9 @@ export class LocalJobService implements JobService {
         job_id: job.job_id,
         status: job.status,
         duration:
-          job.started_at && job.completed_at ? (Date.parse(job.completed_at) - Date.parse(job.started_at)) / 1000 : null,
+          job.started_at && job.completed_at
+            ? (Date.parse(job.completed_at) - Date.parse(job.started_at)) / 1000
+            : null,
       })),
     };
   }

@@ -13,7 +13,13 @@ export async function failInterruptedJobs(store: Store, clock: Clock): Promise<n
     const { last_seq } = await store.readEvents(job.job_id, Number.MAX_SAFE_INTEGER, 1);
     const timestamp = clock.iso();
     await store.appendEvents(job.job_id, [
-      { seq: last_seq + 1, job_id: job.job_id, type: "job_failed", timestamp, data: { error: INTERRUPTED_ERROR } },
+      {
+        seq: last_seq + 1,
+        job_id: job.job_id,
+        type: "job_failed",
+        timestamp,
+        data: { error: INTERRUPTED_ERROR },
+      },
     ]);
     await store.saveJob({ ...job, status: "failed", error: INTERRUPTED_ERROR, completed_at: timestamp });
   }

@@ -13,7 +13,8 @@ const DAY_MS = 86_400_000;
 export function retentionPolicy(settings: RetentionSettings, clock: Clock): RetentionPolicy {
   return {
     maxJobs: settings.jobs,
-    finishedBefore: settings.days === undefined ? undefined : new Date(clock.now() - settings.days * DAY_MS).toISOString(),
+    finishedBefore:
+      settings.days === undefined ? undefined : new Date(clock.now() - settings.days * DAY_MS).toISOString(),
   };
 }
 

@@ -1,6 +1,12 @@
 import { type Clock, defaultClock, type IdFactory, newId } from "../core/clock.js";
 import { AlreadyExistsError, FlowInvalidError, NotFoundError } from "../core/errors.js";
-import { connectionId, type FlowDefinition, type FlowValidation, requireRoutine, validateFlow } from "../core/flow.js";
+import {
+  connectionId,
+  type FlowDefinition,
+  type FlowValidation,
+  requireRoutine,
+  validateFlow,
+} from "../core/flow.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import type { JsonObject } from "../core/types.js";
 import { exportFlowDsl, parseFlowDsl } from "../dsl/index.js";
@@ -105,13 +111,21 @@ export class StoredFlowService implements FlowService {
     return validateFlow(await this.definition(flow_id), this.#registry);
   }
 
-  async addRoutine(flow_id: string, routine_id: string, class_name: string, config: JsonObject): Promise<void> {
+  async addRoutine(
+    flow_id: string,
+    routine_id: string,
+    class_name: string,
+    config: JsonObject,
+  ): Promise<void> {
     const flow = await this.definition(flow_id);
     if (routine_id in flow.routines) throw new AlreadyExistsError("routine", routine_id);
     if (!this.#registry.has(class_name)) {
       throw new FlowInvalidError([`routine '${routine_id}': unknown type '${class_name}'`]);
     }
-    const next = { ...flow, routines: { ...flow.routines, [routine_id]: { class_name, config, error_handler: null } } };
+    const next = {
+      ...flow,
+      routines: { ...flow.routines, [routine_id]: { class_name, config, error_handler: null } },
+    };
     this.#assertValid(next);
     await this.#update(next);
   }
@@ -140,7 +154,11 @@ export class StoredFlowService implements FlowService {
   async disconnect(flow_id: string, index: number): Promise<void> {
     const flow = await this.definition(flow_id);
     if (!Number.isInteger(index) || index < 0 || index >= flow.connections.length) {
-      throw new NotFoundError("connection", String(index), `Connection ${index} not found in flow '${flow_id}'`);
+      throw new NotFoundError(
+        "connection",
+        String(index),
+        `Connection ${index} not found in flow '${flow_id}'`,
+      );
     }
     await this.#update({ ...flow, connections: flow.connections.filter((_, i) => i !== index) });
   }
