@@ -30,6 +30,14 @@ export class EventLog {
     this.#clock = options.clock ?? defaultClock;
   }
 
+  /** Continues a log kept elsewhere: `events` are its newest held events, `lastSeq` its highest seq. */
+  restore(lastSeq: number, events: readonly JobEvent[]): void {
+    if (this.#lastSeq !== 0) throw new Error("restore() is only for an empty log");
+    const held = events.filter((event) => event.seq <= lastSeq).slice(-this.#maxEvents);
+    this.#events.push(...held);
+    this.#lastSeq = lastSeq;
+  }
+
   get lastSeq(): number {
     return this.#lastSeq;
   }

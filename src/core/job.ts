@@ -3,8 +3,16 @@ import { type CompiledFlow, type CompiledRoutine, mapPayload, type Route } from 
 import { Deque } from "./deque.js";
 import { InvalidStateError, NotFoundError, RoutineUsageError } from "./errors.js";
 import { EventLog } from "./event-log.js";
+import type { JobSnapshot } from "./job-snapshot.js";
 import type { RoutineContext } from "./routine.js";
-import type { JobRecord, JobStatus, JsonObject, PauseReason } from "./types.js";
+import {
+  isFinished,
+  type JobEvent,
+  type JobRecord,
+  type JobStatus,
+  type JsonObject,
+  type PauseReason,
+} from "./types.js";
 
 /** One unit of work: a payload on its way into one slot of one routine. */
 export class Delivery {
@@ -69,6 +77,8 @@ export interface JobOptions {
   maxEvents?: number;
   /** Seconds; overrides the flow's timeout. */
   timeout?: number | null;
+  /** Continue a job from a snapshot (and the tail of its log) instead of starting a new one. */
+  restore?: { snapshot: JobSnapshot; events: readonly JobEvent[] };
 }
 
 /** Run sync handlers back to back for at most this long before yielding, so control calls get a turn. */
@@ -93,7 +103,7 @@ export class Job {
   readonly flow_id: string;
   readonly log: EventLog;
   readonly shared: JsonObject = {};
-  readonly created_at: string;
+  created_at: string;
   started_at: string | null = null;
   completed_at: string | null = null;
   error: string | null = null;
@@ -111,6 +121,7 @@ export class Job {
   /** Pending retries: work that is not queued yet but keeps the job from completing. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #timeoutTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadline: string | null = null;
   readonly #timeout: number | null;
   #status: JobStatus = "pending";
   #hooks: SafePointHooks | null = null;
@@ -129,6 +140,86 @@ export class Job {
       this.#resolveDone = resolve;
     });
     for (const routine_id of options.flow.routines.keys()) this.#states.set(routine_id, {});
+    if (options.restore) this.#restore(options.restore.snapshot, options.restore.events);
+  }
+
+  /** A snapshot to continue from elsewhere; null while a handler runs (its progress cannot be captured). */
+  snapshot(): JobSnapshot | null {
+    if (this.#running.size > 0 || this.#timers.size > 0) return null;
+    const queue = [...this.#queue];
+    const parked = this.pausedAt?.delivery ?? null;
+    const merge_buffers: JobSnapshot["merge_buffers"] = {};
+    for (const [route, buffer] of this.#mergeBuffers)
+      merge_buffers[`${route.routine.routine_id}.${route.slot}`] = buffer;
+    return {
+      record: this.record(),
+      last_seq: this.log.lastSeq,
+      queue: queue.map((d) => ({
+        routine_id: d.routine_id,
+        slot_name: d.slot_name,
+        payload: d.payload,
+        caused_by: d.caused_by,
+        event_name: d.event_name,
+        attempt: d.attempt,
+        cleared: d.cleared,
+      })),
+      routine_states: Object.fromEntries(this.#states),
+      shared: this.shared,
+      merge_buffers,
+      paused_at: this.pausedAt && {
+        routine_id: this.pausedAt.routine_id,
+        slot_name: this.pausedAt.slot_name,
+        event_name: this.pausedAt.event_name,
+        breakpoint_id: this.pausedAt.breakpoint_id,
+        queue_index: parked ? queue.indexOf(parked) : null,
+        payload: this.pausedAt.payload,
+      },
+      deadline: this.#deadline,
+    };
+  }
+
+  #restore(snapshot: JobSnapshot, events: readonly JobEvent[]): void {
+    const { record } = snapshot;
+    this.created_at = record.created_at;
+    this.started_at = record.started_at;
+    this.completed_at = record.completed_at;
+    this.error = record.error;
+    this.#status = record.status;
+    this.log.restore(snapshot.last_seq, events);
+    Object.assign(this.shared, snapshot.shared);
+    for (const [routine_id, state] of Object.entries(snapshot.routine_states))
+      this.#states.set(routine_id, state);
+    const slot = (routine_id: string, slot_name: string): Route => {
+      const route = this.#flow.routines.get(routine_id)?.slots.get(slot_name);
+      if (!route) throw new NotFoundError("routine", `${routine_id}.${slot_name}`);
+      return route;
+    };
+    for (const [key, buffer] of Object.entries(snapshot.merge_buffers)) {
+      const dot = key.lastIndexOf(".");
+      this.#mergeBuffers.set(slot(key.slice(0, dot), key.slice(dot + 1)), buffer);
+    }
+    const queue = snapshot.queue.map((d) => {
+      const delivery = new Delivery(
+        slot(d.routine_id, d.slot_name),
+        d.payload,
+        d.caused_by,
+        null,
+        d.event_name,
+      );
+      delivery.attempt = d.attempt;
+      delivery.cleared = d.cleared;
+      return delivery;
+    });
+    for (const delivery of queue) this.#queue.push(delivery);
+    const at = snapshot.paused_at;
+    if (at)
+      this.pausedAt = { ...at, delivery: at.queue_index === null ? null : (queue[at.queue_index] ?? null) };
+    if (isFinished(this.#status)) {
+      this.#resolveDone(this.record());
+      return;
+    }
+    if (snapshot.deadline) this.#armTimeout(Date.parse(snapshot.deadline) - this.#clock.now());
+    if (this.#status === "running") this.#schedulePump();
   }
 
   get status(): JobStatus {
@@ -188,13 +279,7 @@ export class Job {
     this.#status = "running";
     this.started_at = this.#clock.iso();
     this.log.append("job_started", { flow_id: this.flow_id, entry_routine_id });
-    if (this.#timeout !== null) {
-      const seconds = this.#timeout;
-      this.#timeoutTimer = setTimeout(
-        () => this.#fail(`Job timed out after ${seconds}s`, null),
-        seconds * 1000,
-      );
-    }
+    if (this.#timeout !== null) this.#armTimeout(this.#timeout * 1000);
     this.#queue.push(new Delivery(trigger, entry_params, 0, null, null));
     this.#schedulePump();
   }
@@ -412,6 +497,15 @@ export class Job {
       event_name: this.pausedAt.event_name,
       breakpoint_id: this.pausedAt.breakpoint_id,
     });
+  }
+
+  #armTimeout(ms: number): void {
+    const seconds = this.#timeout ?? Math.max(ms, 0) / 1000;
+    this.#deadline = new Date(this.#clock.now() + ms).toISOString();
+    this.#timeoutTimer = setTimeout(
+      () => this.#fail(`Job timed out after ${seconds}s`, null),
+      Math.max(ms, 0),
+    );
   }
 
   #later(ms: number, fn: () => void): void {
