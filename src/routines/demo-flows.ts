@@ -42,10 +42,11 @@ export function demoFlows(now: string): FlowDefinition[] {
         transformer: routine("DemoTransformer"),
         sink: routine("DemoSink"),
       },
-      wire(["source.output", "validator.input"], ["validator.valid", "transformer.input"], [
-        "transformer.output",
-        "sink.input",
-      ]),
+      wire(
+        ["source.output", "validator.input"],
+        ["validator.valid", "transformer.input"],
+        ["transformer.output", "sink.input"],
+      ),
     ),
     flow(
       "branching_flow",
@@ -93,7 +94,11 @@ export function demoFlows(now: string): FlowDefinition[] {
       "sequential",
       {
         source: routine("DemoSource"),
-        faulty: { class_name: "DemoFaulty", config: {}, error_handler: { strategy: "stop", max_retries: 3, retry_delay: 1, retry_backoff: 2 } },
+        faulty: {
+          class_name: "DemoFaulty",
+          config: {},
+          error_handler: { strategy: "stop", max_retries: 3, retry_delay: 1, retry_backoff: 2 },
+        },
         sink: routine("DemoSink"),
       },
       wire(["source.output", "faulty.input"], ["faulty.output", "sink.input"]),

@@ -1,0 +1,7 @@
+import { z } from "zod";
+
+/** Waits configured in milliseconds; an hour is far beyond any debounce or window a flow should hold open. */
+export const MAX_WAIT_MS = 3_600_000;
+
+export const WaitMs = z.number().min(0).max(MAX_WAIT_MS);
+export const PositiveWaitMs = z.number().positive().max(MAX_WAIT_MS);
