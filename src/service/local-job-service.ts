@@ -79,11 +79,12 @@ export class LocalJobService implements JobService {
       writer.push(event);
       this.#dispatch(event, job.flow_id);
     });
-    await this.#store.saveJob(job.record());
     this.#live.set(job.job_id, { job, writer });
     this.#prepare?.(job, request);
     job.start(request.entry_routine_id, request.entry_params ?? {});
     job.done.then(() => this.#retire(job.job_id, writer));
+    // Saved as it is once started, so the list never shows a job as pending that is already running.
+    await this.#store.saveJob(job.record());
     return job.record();
   }
 

@@ -1,0 +1,143 @@
+import { upgradeWebSocket, websocket } from "hono/bun";
+import { type CreateAppOptions, createApp } from "../api/app.js";
+import { jsonLogger, type Logger } from "../api/logger.js";
+import { bunSocketAccess, WsHub } from "../api/ws/index.js";
+import { type Config, ConfigError, loadConfig } from "../config.js";
+import { defaultRegistry } from "../routines/index.js";
+import { MemoryStore } from "../service/memory-store.js";
+import { createServices } from "../service/services.js";
+import { openBunSqlite } from "../service/sqlite/bun-sqlite-driver.js";
+import { SqliteStore } from "../service/sqlite/sqlite-store.js";
+import type { Store } from "../service/store.js";
+import {
+  auditLogFromConfig,
+  databaseFile,
+  packageVersion,
+  swaggerAssetsFromPackage,
+} from "./local-runtime.js";
+import type { RunningServer } from "./node.js";
+
+/**
+ * The Bun entry: `Bun.serve` with `hono/bun` WebSockets and `bun:sqlite`. Run it directly —
+ * `npx bun src/entry/bun.ts` — and it prints `listening on http://<host>:<port>` on stdout (logs go to stderr)
+ * and shuts down cleanly on SIGINT/SIGTERM.
+ */
+
+// The slice of Bun's global this file uses, typed here so `tsc` under Node checks it without @types/bun.
+interface BunServer {
+  readonly port: number;
+  stop(closeActiveConnections?: boolean): Promise<void>;
+}
+interface BunRuntime {
+  serve(options: {
+    port: number;
+    hostname: string;
+    fetch: (request: Request, server: BunServer) => Response | Promise<Response>;
+    websocket: typeof websocket & Partial<Record<"pong" | "drain", (ws: unknown) => void>>;
+  }): BunServer;
+}
+const bun = (): BunRuntime => (globalThis as unknown as { Bun: BunRuntime }).Bun;
+
+export interface BunServerOptions extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress"> {
+  port?: number;
+  host?: string;
+  /** Runs first on `close()`, while sockets are still open. */
+  beforeClose?: () => void | Promise<void>;
+}
+
+export async function startBunServer(options: BunServerOptions): Promise<RunningServer> {
+  const { config } = options;
+  const host = options.host ?? config.host;
+  const ws =
+    options.ws ?? new WsHub({ jobs: options.jobs, flows: options.flows, config, access: bunSocketAccess });
+  const app = createApp({
+    logger: jsonLogger({ level: config.logLevel }),
+    audit: auditLogFromConfig(config),
+    version: packageVersion(),
+    swaggerAssets: swaggerAssetsFromPackage(),
+    ...options,
+    ws,
+    upgradeWebSocket,
+    compress: true,
+  });
+  const websocketHandlers = {
+    ...websocket,
+    pong: (raw: unknown) => ws.pong(raw),
+    drain: (raw: unknown) => ws.drain(raw),
+  };
+  const server = bun().serve({
+    port: options.port ?? config.port,
+    hostname: host,
+    fetch: app.fetch,
+    websocket: websocketHandlers,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`,
+    port: server.port,
+    close: () => {
+      closing ??= (async () => {
+        await options.beforeClose?.();
+        ws.closeAll();
+        // Let requests in flight finish; WebSockets are closed by Bun with 1001 ("going away").
+        await server.stop(false);
+      })();
+      return closing;
+    },
+  };
+}
+
+async function openStore(config: Config): Promise<Store> {
+  return config.store === "memory" ? new MemoryStore() : new SqliteStore(openBunSqlite(databaseFile(config)));
+}
+
+const SWEEP_EVERY_MS = 10 * 60 * 1000;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  const logger: Logger = jsonLogger({ level: config.logLevel });
+  const services = await createServices({
+    store: await openStore(config),
+    registry: defaultRegistry(),
+    maxEventsPerJob: config.maxEventsPerJob,
+    retention: { jobs: config.retentionJobs, days: config.retentionDays },
+    onError: (error) => logger.error("job error", { error: String(error) }),
+  });
+  if (services.interrupted > 0)
+    logger.warn("jobs interrupted by restart marked failed", { count: services.interrupted });
+  const server = await startBunServer({
+    config,
+    jobs: services.jobs,
+    flows: services.flows,
+    debug: services.debug,
+    logger,
+  });
+  process.stdout.write(`listening on ${server.url}\n`);
+
+  const sweeper = setInterval(() => {
+    services.sweep().catch((error) => logger.error("retention sweep failed", { error: String(error) }));
+  }, SWEEP_EVERY_MS);
+  sweeper.unref?.();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    clearInterval(sweeper);
+    await server.close();
+    await services.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+if ((import.meta as ImportMeta & { main?: boolean }).main) await main();
