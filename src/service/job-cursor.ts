@@ -62,7 +62,7 @@ function toBase64Url(text: string): string {
 
 function fromBase64Url(encoded: string): string {
   const binary = atob(encoded.replaceAll("-", "+").replaceAll("_", "/"));
-  return new TextDecoder("utf-8", { fatal: true }).decode(
+  return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(
     Uint8Array.from(binary, (char) => char.charCodeAt(0)),
   );
 }
