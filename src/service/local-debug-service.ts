@@ -39,13 +39,23 @@ export class LocalDebugService implements DebugService {
   };
 
   #debuggerOf(job: Job): JobDebugger {
-    let debug = this.#debuggers.get(job);
-    if (!debug) {
-      debug = new JobDebugger(job);
-      this.#debuggers.set(job, debug);
-      job.setHooks(debug);
-    }
+    const existing = this.#debuggers.get(job);
+    if (existing) return existing;
+    const debug = new JobDebugger(job);
+    this.#debuggers.set(job, debug);
+    job.setHooks(debug);
+    void job.done.then(() => this.#saveHitCounts(debug));
     return debug;
+  }
+
+  /**
+   * Hit counts change at every hit, and only the debugger's copy is kept current; once the job is over the store
+   * answers for its breakpoints, so it gets their final state then. Best effort, like the write at creation: a
+   * failed write leaves a stale count, never a failed job.
+   */
+  async #saveHitCounts(debug: JobDebugger): Promise<void> {
+    const saves = debug.list().map((breakpoint) => this.store.saveBreakpoint(breakpoint));
+    await Promise.all(saves).catch(() => {});
   }
 
   /** The live job's debugger; a finished or unknown job has none (unknown → NotFoundError). */

@@ -1,0 +1,181 @@
+/**
+ * What the debugger costs a job that never stops: the same chain-of-10 job run with no debugger, and with 10
+ * enabled breakpoints whose conditions never hold, side by side in one process (the ratio survives a noisy
+ * machine better than either figure alone). Two placements of the 10 breakpoints:
+ *
+ * - spread: one on each routine of a chain of 10, so every delivery meets one breakpoint and evaluates its
+ *   condition (the usual case: breakpoints set across a flow);
+ * - stacked: all 10 on the one routine the source's items go to, so every delivery evaluates 10 conditions
+ *   (the worst case).
+ *
+ * The evaluations/s of a cached condition alone are in bench/expr.ts.
+ * Run alone: npx tsx -e "import('./bench/debug.ts').then(async (m) => console.table(await m.benchDebug()))"
+ */
+import { BreakpointCreateSchema } from "../src/core/breakpoints.js";
+import { compileFlow } from "../src/core/compiled-flow.js";
+import { JobDebugger } from "../src/core/debugger.js";
+import type { Connection, FlowDefinition } from "../src/core/flow.js";
+import { Job } from "../src/core/job.js";
+import { defineRoutine, RoutineRegistry, type SlotHandler } from "../src/core/routine.js";
+
+export interface DebugBenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  baselineName?: string;
+  lowerIsBetter?: boolean;
+  note?: string;
+}
+
+const ITEMS = 20_000;
+const WIDTH = 10;
+const BREAKPOINTS = 10;
+const RUNS = 7;
+const TARGET_ADDED_NS = 1000;
+/** Reads the payload like a real condition does, and never holds (every index is ≥ 0). */
+const CONDITION = "index < 0 and payload.index != 7";
+
+const emitItems: SlotHandler = (payload, ctx) => {
+  const count = Number(payload.count);
+  for (let index = 0; index < count; index++) ctx.emit("output", { index });
+};
+const passThrough: SlotHandler = (payload, ctx) => ctx.emit("output", payload);
+const swallow: SlotHandler = () => {};
+
+const registry = new RoutineRegistry().registerAll([
+  defineRoutine({
+    name: "BenchSource",
+    slots: ["trigger"],
+    events: ["output"],
+    handlers: { trigger: emitItems },
+  }),
+  defineRoutine({
+    name: "BenchPass",
+    slots: ["input"],
+    events: ["output"],
+    handlers: { input: passThrough },
+  }),
+  defineRoutine({ name: "BenchSink", slots: ["input"], events: [], handlers: { input: swallow } }),
+]);
+
+const wire = (from: string, to: string): Connection => ({
+  source_routine: from,
+  source_event: "output",
+  target_routine: to,
+  target_slot: "input",
+  param_mapping: null,
+});
+
+function flowOf(
+  flow_id: string,
+  routines: FlowDefinition["routines"],
+  connections: Connection[],
+): FlowDefinition {
+  const now = new Date().toISOString();
+  return {
+    flow_id,
+    routines,
+    connections,
+    execution_strategy: "sequential",
+    max_workers: 1,
+    timeout: null,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+const instance = (class_name: string) => ({ class_name, config: {}, error_handler: null });
+const ids = Array.from({ length: WIDTH }, (_, i) => `r${i}`);
+
+interface Shape {
+  name: string;
+  flow: FlowDefinition;
+  /** The routine each of the 10 breakpoints sits on. */
+  targets: string[];
+  /** Items the source emits. */
+  items: number;
+  deliveries: number;
+}
+
+const spread: Shape = {
+  name: `chain of ${WIDTH}, one breakpoint on each routine (1 condition per delivery)`,
+  flow: flowOf(
+    "bench_debug_chain",
+    { source: instance("BenchSource"), ...Object.fromEntries(ids.map((id) => [id, instance("BenchPass")])) },
+    [wire("source", "r0"), ...ids.slice(1).map((id, i) => wire(ids[i]!, id))],
+  ),
+  targets: ids,
+  items: ITEMS,
+  deliveries: 1 + ITEMS * WIDTH,
+};
+
+const stacked: Shape = {
+  name: `source → one routine holding all ${BREAKPOINTS} breakpoints (${BREAKPOINTS} conditions per delivery)`,
+  flow: flowOf("bench_debug_stacked", { source: instance("BenchSource"), target: instance("BenchSink") }, [
+    wire("source", "target"),
+  ]),
+  targets: Array.from({ length: BREAKPOINTS }, () => "target"),
+  // As many deliveries as the chain.
+  items: ITEMS * WIDTH,
+  deliveries: 1 + ITEMS * WIDTH,
+};
+
+let jobCounter = 0;
+
+/** One job over `shape`, with its 10 breakpoints armed or with no debugger at all; returns CPU seconds. */
+async function runJob(shape: Shape, withBreakpoints: boolean): Promise<number> {
+  const job = new Job({ job_id: `bench-debug-${++jobCounter}`, flow: compileFlow(shape.flow, registry) });
+  if (withBreakpoints) {
+    const debug = new JobDebugger(job);
+    shape.targets.forEach((routine_id, i) => {
+      debug.add(
+        `bp_${i}`,
+        BreakpointCreateSchema.parse({ type: "slot", routine_id, slot_name: "input", condition: CONDITION }),
+      );
+    });
+    job.setHooks(debug);
+  }
+  const started = process.cpuUsage();
+  job.start("source", { count: shape.items });
+  const record = await job.done;
+  const cpu = process.cpuUsage(started);
+  if (record.status !== "completed") throw new Error(`bench job ${record.job_id} ended ${record.status}`);
+  return (cpu.user + cpu.system) / 1e6;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+/** Median CPU ns per delivery without and with the breakpoints, the two runs alternating so drift hits both. */
+async function measure(shape: Shape): Promise<{ without: number; with: number }> {
+  await runJob(shape, false); // warm-up: let the JIT settle on both paths
+  await runJob(shape, true);
+  const without: number[] = [];
+  const withBreakpoints: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    without.push(await runJob(shape, false));
+    withBreakpoints.push(await runJob(shape, true));
+  }
+  const perDelivery = (seconds: number) => (seconds * 1e9) / shape.deliveries;
+  return { without: perDelivery(median(without)), with: perDelivery(median(withBreakpoints)) };
+}
+
+export async function benchDebug(): Promise<DebugBenchRow[]> {
+  const rows: DebugBenchRow[] = [];
+  for (const shape of [spread, stacked]) {
+    const { without, with: withBreakpoints } = await measure(shape);
+    const added = withBreakpoints - without;
+    rows.push({
+      name: `CPU per delivery with ${BREAKPOINTS} never-matching breakpoints: ${shape.name}`,
+      value: withBreakpoints,
+      unit: "ns",
+      baseline: without,
+      baselineName: "no debugger",
+      lowerIsBetter: true,
+      note:
+        `adds ${Math.round(added)} ns/delivery; ${added <= TARGET_ADDED_NS ? "meets" : "misses"} target ` +
+        `≤ ${TARGET_ADDED_NS} ns; ${shape.deliveries.toLocaleString("en-US")} deliveries, median of ${RUNS}`,
+    });
+  }
+  return rows;
+}
