@@ -117,7 +117,13 @@ export class Job {
   readonly #abort = new AbortController();
   readonly #states = new Map<string, JsonObject>();
   readonly #mergeBuffers = new Map<Route, Record<string, unknown[]>>();
+  /** Deliveries whose handler returned a promise that has not settled yet. */
   readonly #running = new Set<Delivery>();
+  /**
+   * The delivery whose synchronous handler is on the stack right now. Kept apart from #running because most
+   * handlers are synchronous: a field write is far cheaper than a Set add and delete per delivery.
+   */
+  #inline: Delivery | null = null;
   /** Pending retries: work that is not queued yet but keeps the job from completing. */
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #timeoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -126,6 +132,8 @@ export class Job {
   #status: JobStatus = "pending";
   #hooks: SafePointHooks | null = null;
   #pumpScheduled = false;
+  /** True while the delivery loop runs; an emit from outside it (an async handler) must wake the loop. */
+  #inPump = false;
   #resolveDone!: (record: JobRecord) => void;
 
   constructor(options: JobOptions) {
@@ -145,7 +153,7 @@ export class Job {
 
   /** A snapshot to continue from elsewhere; null while a handler runs (its progress cannot be captured). */
   snapshot(): JobSnapshot | null {
-    if (this.#running.size > 0 || this.#timers.size > 0) return null;
+    if (this.#running.size > 0 || this.#inline !== null || this.#timers.size > 0) return null;
     const queue = [...this.#queue];
     const parked = this.pausedAt?.delivery ?? null;
     const merge_buffers: JobSnapshot["merge_buffers"] = {};
@@ -241,7 +249,7 @@ export class Job {
 
   /** Deliveries whose handlers are running now. */
   get running(): readonly Delivery[] {
-    return [...this.#running];
+    return this.#inline === null ? [...this.#running] : [...this.#running, this.#inline];
   }
 
   record(): JobRecord {
@@ -326,6 +334,15 @@ export class Job {
 
   /** The delivery loop. Sync handlers run back to back within a time slice; async ones are awaited by callback. */
   #pump(): void {
+    this.#inPump = true;
+    try {
+      this.#runQueued();
+    } finally {
+      this.#inPump = false;
+    }
+  }
+
+  #runQueued(): void {
     const sliceStart = performance.now();
     let ran = 0;
     const maxWorkers = this.#flow.maxWorkers;
@@ -362,22 +379,22 @@ export class Job {
       route.merge === "append"
         ? this.#merge(route, delivery.payload, delivery.attempt === 0)
         : delivery.payload;
-    delivery.seq = this.log.append("slot_called", {
-      routine_id: routine.routine_id,
-      slot_name: route.slot,
-    }).seq;
-    this.log.append("routine_started", { routine_id: routine.routine_id, slot_name: route.slot });
-    this.#running.add(delivery);
+    delivery.seq = this.log.append("slot_called", route.slotEventData).seq;
+    this.log.append("routine_started", route.slotEventData);
     const context = new DeliveryContext(this, delivery, this.#states.get(routine.routine_id)!);
     const startedAt = monotonicSeconds();
     let outcome: unknown;
+    this.#inline = delivery;
     try {
       outcome = route.handler(payload, context as RoutineContext<unknown>);
     } catch (error) {
+      this.#inline = null;
       this.#settle(delivery, context, startedAt, error, true);
       return;
     }
+    this.#inline = null;
     if (isThenable(outcome)) {
+      this.#running.add(delivery);
       outcome.then(
         () => this.#settle(delivery, context, startedAt, undefined, false),
         (error: unknown) =>
@@ -397,7 +414,7 @@ export class Job {
     fromPump: boolean,
   ): void {
     context.closed = true;
-    this.#running.delete(delivery);
+    if (!fromPump) this.#running.delete(delivery);
     if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
     const duration = monotonicSeconds() - startedAt;
     const routine_id = delivery.routine_id;
@@ -548,6 +565,9 @@ export class Job {
       const delivered = route.mapping === null ? payload : mapPayload(payload, route.mapping);
       this.#queue.push(new Delivery(route, delivered, seq, delivery, event_name));
     }
+    // An async handler emitting mid-run: free workers may take the new deliveries now, not when it returns.
+    if (!this.#inPump && routes.length > 0 && this.#running.size < this.#flow.maxWorkers)
+      this.#schedulePump();
     if (this.#hooks !== null && this.#status === "running") {
       const pause = this.#hooks.onEmit(this, delivery, event_name, payload);
       if (pause) {

@@ -117,6 +117,7 @@ async function main(): Promise<void> {
     jobs: services.jobs,
     flows: services.flows,
     debug: services.debug,
+    registry: services.registry,
     logger,
   });
   process.stdout.write(`listening on ${server.url}\n`);

@@ -18,6 +18,8 @@ export class LocalDebugService implements DebugService {
 
   constructor(
     private readonly store: Store,
+    /** Where best-effort writes (breakpoints installed at job start, final hit counts) report a failure. */
+    private readonly onError: (error: unknown) => void = (error) => console.error(error),
     private readonly newBreakpointId: IdFactory = () => `bp_${newId().slice(0, 8)}`,
   ) {}
 
@@ -33,7 +35,7 @@ export class LocalDebugService implements DebugService {
     const debug = this.#debuggerOf(job);
     for (const create of creates) {
       const breakpoint = debug.add(this.newBreakpointId(), BreakpointCreateSchema.parse(create));
-      void this.store.saveBreakpoint(breakpoint);
+      this.store.saveBreakpoint(breakpoint).catch(this.onError);
     }
     if (request.pause_on_start) debug.pauseAtNextDelivery();
   };
@@ -51,11 +53,11 @@ export class LocalDebugService implements DebugService {
   /**
    * Hit counts change at every hit, and only the debugger's copy is kept current; once the job is over the store
    * answers for its breakpoints, so it gets their final state then. Best effort, like the write at creation: a
-   * failed write leaves a stale count, never a failed job.
+   * failed write is reported and leaves a stale count, never a failed job.
    */
   async #saveHitCounts(debug: JobDebugger): Promise<void> {
     const saves = debug.list().map((breakpoint) => this.store.saveBreakpoint(breakpoint));
-    await Promise.all(saves).catch(() => {});
+    await Promise.all(saves).catch(this.onError);
   }
 
   /** The live job's debugger; a finished or unknown job has none (unknown → NotFoundError). */

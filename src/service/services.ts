@@ -42,7 +42,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const interrupted = await failInterruptedJobs(store, clock);
   const flows = new StoredFlowService({ store, registry, clock, newId: ids });
   if (options.demoFlows ?? true) await flows.registerDefaults(demoFlows(clock.iso()));
-  const debug = new LocalDebugService(store);
+  const debug = new LocalDebugService(store, options.onError);
   const jobs = new LocalJobService({
     store,
     flows,

@@ -92,6 +92,7 @@ async function startNode(env: Record<string, string>, options: StartServerOption
     jobs: services.jobs,
     flows: services.flows,
     debug: services.debug,
+    registry: services.registry,
     logger: options.logger ?? jsonLogger({ write: () => {} }),
     audit: auditLog,
     closeGraceMs: 1000,

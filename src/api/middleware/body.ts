@@ -35,8 +35,8 @@ export function requestBody(options: { maxBytes: number }): MiddlewareHandler {
     const bytes = request.body ? await readAtMost(request.body, maxBytes) : new Uint8Array(0);
     if (bytes === null) throw tooLarge(maxBytes);
 
+    // The body stream is drained now, so the request is always rebuilt, even with nothing in it.
     const empty = isBlank(bytes);
-    if (empty && !request.headers.has("content-type")) return next();
     const headers = new Headers(request.headers);
     if (empty) {
       headers.delete("content-type");
