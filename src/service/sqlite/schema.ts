@@ -5,7 +5,7 @@ import type { SqliteDriver } from "./driver.js";
  * both take one at a time). Statement N is applied once, in order, and recorded in `_migrations` — a table rather
  * than `PRAGMA user_version`, which Durable Object SQLite does not allow. Never edit a shipped statement; append.
  */
-const MIGRATIONS: readonly string[] = [
+export const MIGRATIONS: readonly string[] = [
   `CREATE TABLE flows (
     flow_id TEXT PRIMARY KEY,
     definition TEXT NOT NULL,
@@ -68,6 +68,22 @@ const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL,
     PRIMARY KEY (job_id, breakpoint_id)
   )`,
+  // Event logs move from a row per event to chunks of consecutive events (event-chunks.ts says why and how).
+  // A rowid table: chunks are tens of KB, and SQLite advises against WITHOUT ROWID for rows over ~1/20 of a page.
+  // Found by (job_id, last_seq): the chunk holding seq s is the first with last_seq >= s.
+  `CREATE TABLE job_event_chunks (
+    job_id TEXT NOT NULL,
+    last_seq INTEGER NOT NULL,
+    first_seq INTEGER NOT NULL,
+    events TEXT NOT NULL
+  )`,
+  "CREATE UNIQUE INDEX job_event_chunks_by_seq ON job_event_chunks (job_id, last_seq)",
+  // An old row becomes a chunk of one event.
+  `INSERT INTO job_event_chunks (job_id, last_seq, first_seq, events)
+    SELECT job_id, seq, seq,
+      json_array(seq, json_array(type), json_array(0), json_array(timestamp, 1), json_array(json(data)))
+    FROM job_events ORDER BY job_id, seq`,
+  "DROP TABLE job_events",
 ];
 
 /** Brings the database up to the newest schema, all pending statements in one transaction. */
@@ -76,8 +92,10 @@ export function migrate(db: SqliteDriver): void {
     db.run("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY)");
     const applied = db.all<{ count: number }>("SELECT COUNT(*) AS count FROM _migrations")[0]?.count ?? 0;
     if (applied > MIGRATIONS.length) {
+      // Never downgrade: an older build cannot know what the newer migrations mean.
       throw new Error(
-        `database schema has ${applied} migrations; this build knows only ${MIGRATIONS.length}`,
+        `database schema has ${applied} migrations; this build knows only ${MIGRATIONS.length} ` +
+          "(the file was written by a newer Routilux: run that version, or restore a backup made with this one)",
       );
     }
     for (let id = applied + 1; id <= MIGRATIONS.length; id++) {
