@@ -323,6 +323,11 @@ export class Job {
     this.#resolveDone(this.record());
   }
 
+  /** Ends an unfinished job as failed from outside (e.g. a server shutting down); a finished job is left as is. */
+  interrupt(error: string): void {
+    this.#fail(error, null);
+  }
+
   #schedulePump(): void {
     if (this.#pumpScheduled) return;
     this.#pumpScheduled = true;

@@ -148,7 +148,7 @@ export function jobState(
     job_id: record.job_id,
     flow_id: record.flow_id,
     status: record.status,
-    current_routine_id: live ? live.current_routine_id : current,
+    current_routine_id: live?.current_routine_id ?? current,
     routine_states,
     execution_history,
     pause_points,

@@ -94,6 +94,17 @@ export class LocalJobService implements JobService {
     while (this.#finished.length > this.#keepFinished) this.#live.delete(this.#finished.shift()!);
   }
 
+  /** Fails every unfinished job with `error` (graceful shutdown: the store is about to close). */
+  interruptAll(error: string): void {
+    for (const { job } of this.#live.values()) job.interrupt(error);
+  }
+
+  /** Drops finished jobs from memory so only the store answers for them (after a retention sweep). */
+  forgetFinished(): void {
+    for (const job_id of this.#finished) this.#live.delete(job_id);
+    this.#finished.length = 0;
+  }
+
   /** Resolves when every job's events logged so far are in the store (graceful shutdown, tests). */
   async flushed(): Promise<void> {
     await Promise.all([...this.#live.values()].map(({ writer }) => writer.flushed()));

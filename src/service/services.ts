@@ -8,6 +8,8 @@ import { type RetentionSettings, sweepRetention } from "./retention.js";
 import type { Store } from "./store.js";
 import { StoredFlowService } from "./stored-flow-service.js";
 
+export const SHUTDOWN_ERROR = "interrupted by server shutdown";
+
 export interface ServicesOptions {
   store: Store;
   registry: RoutineRegistry;
@@ -30,7 +32,7 @@ export interface Services {
   interrupted: number;
   /** One retention sweep; the entry decides how often. */
   sweep(): Promise<number>;
-  /** Waits for pending writes, then closes the store. */
+  /** Fails the jobs still running (a closed store cannot record them), waits for pending writes, closes the store. */
   close(): Promise<void>;
 }
 
@@ -61,8 +63,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     store,
     registry,
     interrupted,
-    sweep: () => sweepRetention(store, options.retention ?? {}, clock),
+    async sweep() {
+      const deleted = await sweepRetention(store, options.retention ?? {}, clock);
+      // Finished jobs cached in memory must not keep answering once the store has let them go.
+      if (deleted > 0) jobs.forgetFinished();
+      return deleted;
+    },
     async close() {
+      jobs.interruptAll(SHUTDOWN_ERROR);
       await jobs.flushed();
       await store.close();
     },
