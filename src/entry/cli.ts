@@ -1,163 +1,151 @@
-import { readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { createApp } from "../api/app.js";
-import { type Config, ConfigError, loadConfig } from "../config.js";
-import { isFinished, type JobEvent, type JsonObject } from "../core/types.js";
-import { parseAndValidateFlowDsl } from "../dsl/index.js";
+import { ConfigError, loadConfig } from "../config.js";
+import type { JsonObject } from "../core/types.js";
 import { defaultRegistry } from "../routines/index.js";
-import { MemoryStore } from "../service/memory-store.js";
-import { startNodeServer } from "./node.js";
-import { nodeServices } from "./node-services.js";
+import { createRoutilux } from "./create-routilux.js";
+import {
+  type FlowFileResult,
+  flowFilesIn,
+  type Reporter,
+  readFlowFile,
+  shortName,
+} from "./flow-directory.js";
+import { initProject } from "./init.js";
+import { RoutineModuleError, routineFiles } from "./load-user-code.js";
+import { packageVersion } from "./local-runtime.js";
+import { runInTerminal } from "./run-in-terminal.js";
+import { serveProject } from "./serve-project.js";
+import { SqliteUnavailableError } from "./sqlite-file.js";
+import { UsageError } from "./usage-error.js";
+import { UserRoutines } from "./user-routines.js";
 
 const USAGE = `Usage: routilux <command> [options]
 
 Commands:
-  serve                         Start the server with the demo flows (embedded SQLite by default)
-      --port <n>  --host <h>    Override ROUTILUX_PORT / ROUTILUX_HOST
-  run <flow.yaml>               Run one job of a flow in the terminal
-      --entry <routine_id>      Entry routine (default: source)
-      --params '<json>'         Entry params (default: {})
-  validate <flow.yaml>          Check a flow file; exit 1 with its errors
-  openapi                       Print the OpenAPI document
+  serve                          Start the API server (embedded SQLite by default; ROUTILUX_STORE=memory for none)
+      --routines <file|dir>      Load your routine modules (repeatable; TypeScript works)
+      --flows <dir>              Serve every *.yaml, *.yml and *.json flow in <dir> (else the demo flows)
+      --watch                    Reload changed flow files and routine modules while serving
+      --port <n>  --host <h>     Override ROUTILUX_PORT / ROUTILUX_HOST
+  run <flow-file>                Run one job of a flow in the terminal and print a summary
+      --routines <file|dir>      Load your routine modules first
+      --entry <routine_id>       Entry routine (default: the one routine without incoming connections)
+      --params '<json>'          Entry params (default: {})
+  validate <flow-file|dir>...    Check flow files; exit 1 if any is invalid
+      --routines <file|dir>      Load your routine modules first
+  openapi                        Print the OpenAPI document (routilux openapi > openapi.json)
+  init [dir]                     Create a project: a routine, a flow, a test, a README (default: .)
+
+Routine modules: every export (default or named) that is a routine type, a Routine subclass, or an array of
+them is registered. Flow ids default to the file name. See docs/getting-started.md.
 `;
 
-class UsageError extends Error {}
+const stdout: Reporter = {
+  info: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
 
-const SWEEP_INTERVAL_MS = 60_000;
+/** The built-ins, the demo routines and the user's `--routines`. */
+async function registryWith(routines: readonly string[]) {
+  const registry = defaultRegistry();
+  await new UserRoutines(registry).load(await routineFiles(routines));
+  return registry;
+}
 
-async function serve(config: Config): Promise<void> {
-  const services = await nodeServices(config, defaultRegistry());
-  const server = await startNodeServer({
-    config,
-    jobs: services.jobs,
-    flows: services.flows,
-    debug: services.debug,
-  });
-  if (services.interrupted > 0)
-    console.log(`${services.interrupted} job(s) interrupted by the last shutdown were marked failed`);
-  console.log(`Routilux listening on ${server.url}`);
-  console.log(`API docs: ${server.url}/docs`);
-  const sweeper = setInterval(
-    () => void services.sweep().catch((error) => console.error(error)),
-    SWEEP_INTERVAL_MS,
-  );
-  sweeper.unref();
+/** Flow files named on the command line: files as given, directories expanded to their flow files. */
+async function flowFilesOf(paths: readonly string[]): Promise<string[]> {
+  if (paths.length === 0) throw new UsageError("missing <flow-file>");
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch(() => null);
+    if (!info) throw new UsageError(`${path}: no such file or directory`);
+    files.push(...(info.isDirectory() ? await flowFilesIn(path) : [path]));
+  }
+  if (files.length === 0)
+    throw new UsageError(`no *.yaml, *.yml or *.json flow files in ${paths.join(", ")}`);
+  return files;
+}
+
+function printResult(result: FlowFileResult): void {
+  if (result.ok) {
+    console.log(`${shortName(result.file)}: flow '${result.flow.flow_id}' is valid`);
+    for (const warning of result.warnings) console.log(`  warning: ${warning}`);
+    return;
+  }
+  console.error(`${shortName(result.file)}: invalid`);
+  for (const issue of result.errors) console.error(`  error: ${issue}`);
+}
+
+async function validate(paths: readonly string[], routines: readonly string[]): Promise<number> {
+  const files = await flowFilesOf(paths);
+  const registry = await registryWith(routines);
+  let invalid = 0;
+  for (const file of files) {
+    const result = await readFlowFile(file, registry);
+    printResult(result);
+    if (!result.ok) invalid++;
+  }
+  return invalid === 0 ? 0 : 1;
+}
+
+async function run(
+  path: string | undefined,
+  options: { routines: readonly string[]; entry?: string; params: string },
+): Promise<number> {
+  if (!path) throw new UsageError("missing <flow-file>");
+  const [file] = await flowFilesOf([path]);
+  let params: JsonObject;
+  try {
+    params = JSON.parse(options.params) as JsonObject;
+  } catch {
+    throw new UsageError(`--params must be a JSON object, got ${options.params}`);
+  }
+  if (typeof params !== "object" || params === null || Array.isArray(params))
+    throw new UsageError(`--params must be a JSON object, got ${options.params}`);
+  const registry = await registryWith(options.routines);
+  const result = await readFlowFile(file!, registry);
+  if (!result.ok) {
+    printResult(result);
+    return 1;
+  }
+  return runInTerminal({ flow: result.flow, registry, entry: options.entry, params, print: console.log });
+}
+
+async function openapi(): Promise<void> {
+  const routilux = await createRoutilux({ demo: true, app: { version: packageVersion() } });
+  const response = await routilux.app.request("/openapi.json");
+  process.stdout.write(`${JSON.stringify(await response.json(), null, 2)}\n`);
+  await routilux.close();
+}
+
+async function serve(options: {
+  port?: string;
+  host?: string;
+  routines: readonly string[];
+  flows?: string;
+  watch: boolean;
+}): Promise<void> {
+  const env = { ...process.env };
+  if (options.port) env.ROUTILUX_PORT = options.port;
+  if (options.host) env.ROUTILUX_HOST = options.host;
+  const config = loadConfig(env);
+  const project = await serveProject({ ...options, config, report: stdout });
+  console.log(`Routilux listening on ${project.url}`);
+  console.log(`API docs: ${project.url}/docs`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: shutting down`);
-    clearInterval(sweeper);
-    await server.close();
-    await services.close();
+    await project.close();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-async function readFlow(path: string | undefined, registry = defaultRegistry()) {
-  if (!path) throw new UsageError("missing <flow.yaml>");
-  const text = await readFile(path, "utf8");
-  const base = path.replace(/^.*[\\/]/, "").replace(/\.(ya?ml|json)$/i, "");
-  return {
-    registry,
-    ...parseAndValidateFlowDsl(text, registry, {
-      now: new Date().toISOString(),
-      flow_id: undefined,
-      generateId: () => base,
-    }),
-  };
-}
-
-async function validate(path: string | undefined): Promise<number> {
-  try {
-    const { flow, warnings } = await readFlow(path);
-    console.log(`${path}: flow '${flow.flow_id}' is valid`);
-    for (const warning of warnings) console.log(`  warning: ${warning}`);
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    console.error(`${path}: invalid`);
-    for (const issue of issuesOf(error)) console.error(`  error: ${issue}`);
-    return 1;
-  }
-}
-
-const issuesOf = (error: unknown): string[] =>
-  error && typeof error === "object" && "issues" in error && Array.isArray(error.issues)
-    ? error.issues.map(String)
-    : [error instanceof Error ? error.message : String(error)];
-
-function progressLine(event: JobEvent): string | null {
-  const d = event.data;
-  switch (event.type) {
-    case "routine_completed":
-      return `  ✓ ${d.routine_id}.${d.slot_name} ${((d.duration as number) * 1000).toFixed(1)} ms`;
-    case "routine_failed":
-      return `  ✗ ${d.routine_id}.${d.slot_name}: ${d.error} (${d.status})`;
-    case "log":
-      return `  · ${d.routine_id}: ${d.message}`;
-    case "job_started":
-    case "job_completed":
-    case "job_failed":
-    case "job_cancelled":
-      return `${event.type.replace("job_", "job ")}${d.error ? `: ${d.error}` : ""}`;
-    default:
-      return null;
-  }
-}
-
-async function run(path: string | undefined, entry: string, paramsText: string): Promise<number> {
-  const { flow, registry } = await readFlow(path);
-  let params: JsonObject;
-  try {
-    params = JSON.parse(paramsText) as JsonObject;
-  } catch {
-    throw new UsageError(`--params must be a JSON object, got ${paramsText}`);
-  }
-  const services = await nodeServices(loadConfig({ ROUTILUX_STORE: "memory" }), registry, {
-    store: new MemoryStore(),
-    demoFlows: false,
-  });
-  await services.flows.replace(flow);
-  const started = Date.now();
-  let events = 0;
-  let quiet = 0;
-  services.jobs.subscribe((event) => {
-    events++;
-    const line = progressLine(event);
-    // Keep the terminal readable on big jobs: every lifecycle line, but at most 200 routine lines.
-    if (line && (event.type.startsWith("job_") || quiet++ < 200)) console.log(line);
-  });
-  const job = await services.jobs.start({
-    flow_id: flow.flow_id,
-    entry_routine_id: entry,
-    entry_params: params,
-  });
-  const finished = await services.jobs.liveJob(job.job_id)!.done;
-  const state = await services.jobs.state(job.job_id);
-  console.log(
-    `\nSummary: ${finished.status} in ${((Date.now() - started) / 1000).toFixed(3)} s, ${events} events`,
-  );
-  for (const [routine_id, s] of Object.entries(state.routine_states)) {
-    console.log(`  ${routine_id}: ${s.execution_count} run(s), ${s.status}`);
-  }
-  if (Object.keys(state.shared_data).length > 0)
-    console.log(`Shared data: ${JSON.stringify(state.shared_data)}`);
-  await services.close();
-  return isFinished(finished.status) && finished.status === "completed" ? 0 : 1;
-}
-
-async function openapi(): Promise<void> {
-  const config = loadConfig({ ROUTILUX_STORE: "memory" });
-  const services = await nodeServices(config, defaultRegistry(), { store: new MemoryStore() });
-  const app = createApp({ config, jobs: services.jobs, flows: services.flows, debug: services.debug });
-  const response = await app.request("/openapi.json");
-  process.stdout.write(`${JSON.stringify(await response.json(), null, 2)}\n`);
-  await services.close();
-}
-
+/** Runs one command; returns its exit code, or -1 when a server keeps running (it exits on a signal). */
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -165,48 +153,62 @@ async function main(argv: string[]): Promise<number> {
     options: {
       port: { type: "string" },
       host: { type: "string" },
-      entry: { type: "string", default: "source" },
+      routines: { type: "string", multiple: true, default: [] },
+      flows: { type: "string" },
+      watch: { type: "boolean", default: false },
+      entry: { type: "string" },
       params: { type: "string", default: "{}" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "v" },
     },
   });
   const [command, ...rest] = positionals;
+  if (values.version) {
+    console.log(packageVersion());
+    return 0;
+  }
   if (values.help || !command) {
     console.log(USAGE);
     return command || values.help ? 0 : 1;
   }
   switch (command) {
-    case "serve": {
-      const env = { ...process.env };
-      if (values.port) env.ROUTILUX_PORT = values.port;
-      if (values.host) env.ROUTILUX_HOST = values.host;
-      await serve(loadConfig(env));
+    case "serve":
+      await serve(values);
       return -1;
-    }
     case "run":
-      return run(rest[0], values.entry, values.params);
+      return run(rest[0], values);
     case "validate":
-      return validate(rest[0]);
+      return validate(rest, values.routines);
     case "openapi":
       await openapi();
+      return 0;
+    case "init":
+      await initProject(rest[0] ?? ".", console.log);
       return 0;
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
 }
 
+/** `parseArgs` rejects unknown options with a TypeError carrying one of these codes. */
+const isParseArgsError = (error: unknown): boolean =>
+  typeof (error as { code?: unknown })?.code === "string" &&
+  (error as { code: string }).code.startsWith("ERR_PARSE_ARGS_");
+
 main(process.argv.slice(2)).then(
   (code) => {
-    // -1: a server is running; it exits from its signal handler.
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      console.error(`routilux: ${error.message}\n\n${USAGE}`);
+    if (error instanceof UsageError || error instanceof ConfigError || isParseArgsError(error)) {
+      console.error(`routilux: ${(error as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
-      return;
+    } else if (error instanceof RoutineModuleError || error instanceof SqliteUnavailableError) {
+      console.error(`routilux: ${error.message}`);
+      process.exitCode = 1;
+    } else {
+      console.error(error);
+      process.exitCode = 1;
     }
-    console.error(error);
-    process.exitCode = 1;
   },
 );
