@@ -49,7 +49,14 @@ export async function startBunServer(options: BunServerOptions): Promise<Running
   const { config } = options;
   const host = options.host ?? config.host;
   const ws =
-    options.ws ?? new WsHub({ jobs: options.jobs, flows: options.flows, config, access: bunSocketAccess });
+    options.ws ??
+    new WsHub({
+      jobs: options.jobs,
+      flows: options.flows,
+      debug: options.debug,
+      config,
+      access: bunSocketAccess,
+    });
   const app = createApp({
     logger: jsonLogger({ level: config.logLevel }),
     audit: auditLogFromConfig(config),

@@ -35,7 +35,14 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const host = options.host ?? config.host;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const ws =
-    options.ws ?? new WsHub({ jobs: options.jobs, flows: options.flows, config, access: nodeSocketAccess });
+    options.ws ??
+    new WsHub({
+      jobs: options.jobs,
+      flows: options.flows,
+      debug: options.debug,
+      config,
+      access: nodeSocketAccess,
+    });
   const app = createApp({
     logger: jsonLogger({ level: config.logLevel }),
     audit: auditLogFromConfig(config),
