@@ -10,6 +10,11 @@ export interface Route {
   readonly merge: MergeStrategy;
   /** `{event_param: slot_param}` or null when the payload passes through untouched. */
   readonly mapping: Readonly<Record<string, string>> | null;
+  /**
+   * `{routine_id, slot_name}`, frozen: the data of every `slot_called` and `routine_started` event of this slot.
+   * One object per slot instead of two per delivery, in a log that keeps every event of a job.
+   */
+  readonly slotEventData: Readonly<JsonObject>;
 }
 
 export interface CompiledRoutine {
@@ -77,6 +82,7 @@ export function compileFlow(
         handler: override?.(routine, slot) ?? type.handlers[slot]!,
         merge: declaration.merge ?? "override",
         mapping: null,
+        slotEventData: Object.freeze({ routine_id, slot_name: slot }),
       });
     }
     routines.set(routine_id, routine);

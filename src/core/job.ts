@@ -352,7 +352,7 @@ export class Job {
     let ran = 0;
     const maxWorkers = this.#flow.maxWorkers;
     while (this.#status === "running" && this.#running.size < maxWorkers && this.#queue.length > 0) {
-      if ((++ran & 127) === 0 && performance.now() - sliceStart > TIME_SLICE_MS) {
+      if ((++ran & 15) === 0 && performance.now() - sliceStart > TIME_SLICE_MS) {
         this.#schedulePump();
         return;
       }
