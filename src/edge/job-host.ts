@@ -10,7 +10,7 @@ import type { RoutineRegistry } from "../core/routine.js";
 import { isFinished, type JobEvent, type JsonObject } from "../core/types.js";
 import { type JobState, jobState } from "../core/views.js";
 import { tryEvaluate } from "../expr/index.js";
-import type { DebugSession, Evaluation } from "../service/debug-service.js";
+import { type DebugSession, debugSession, type Evaluation } from "../service/debug-service.js";
 
 /** Everything a JobObject needs to run its job, stored once at start so an object restart can rebuild it. */
 export interface JobStartSpec {
@@ -150,24 +150,7 @@ export class JobHost {
   session(): DebugSession {
     const job = this.job;
     if (this.finished) return { status: "no_session", job_id: job.job_id };
-    const debug = this.#debug();
-    const at = job.pausedAt;
-    const paused = job.status === "paused";
-    return {
-      session_id: `dbg_${job.job_id}`,
-      job_id: job.job_id,
-      status: paused ? "paused" : debug.stepping ? "stepping" : "running",
-      paused_at:
-        paused && at
-          ? {
-              routine_id: at.routine_id,
-              slot_name: at.slot_name,
-              event_name: at.event_name,
-              breakpoint_id: at.breakpoint_id,
-            }
-          : null,
-      call_stack_depth: paused ? debug.callStack().length : 0,
-    };
+    return debugSession(this.#debug());
   }
 
   debugResume(): void {

@@ -1,9 +1,8 @@
 import type { Context } from "hono";
 import type { RouterFactory } from "../api/app.js";
 import type { AppEnv } from "../api/env.js";
-import { ApiError, validationError } from "../api/errors.js";
 import { router } from "../api/router.js";
-import { ID_PATTERN } from "../api/schemas/common.js";
+import { pathId, requireUpgrade, sinceOf } from "../api/ws/upgrade-checks.js";
 import type { FlowService } from "../service/flow-service.js";
 import type { JobService } from "../service/job-service.js";
 import { type EdgeEnv, jobObjectOf, registryOf } from "./env.js";
@@ -20,14 +19,14 @@ export function wsForwardingRoutes(env: EdgeEnv, jobs: JobService, flows: FlowSe
     const app = router();
     app.get("/api/ws/jobs/:job_id/monitor", async (c) => {
       const job_id = pathId(c, "job_id");
-      checkSince(c);
+      sinceOf(c);
       requireUpgrade(c);
       await jobs.get(job_id);
       return jobObjectOf(env, job_id).fetch(c.req.raw);
     });
     app.get("/api/ws/jobs/:job_id/debug", async (c) => {
       const job_id = pathId(c, "job_id");
-      checkSince(c);
+      sinceOf(c);
       requireUpgrade(c);
       await jobs.get(job_id);
       return jobObjectOf(env, job_id).fetch(c.req.raw);
@@ -46,30 +45,4 @@ export function wsForwardingRoutes(env: EdgeEnv, jobs: JobService, flows: FlowSe
     }
     return app;
   };
-}
-
-function pathId(c: Context<AppEnv>, name: "job_id" | "flow_id"): string {
-  const value = c.req.param(name) ?? "";
-  if (!ID_PATTERN.test(value)) {
-    throw validationError([{ path: `path.${name}`, message: "must match ^[A-Za-z0-9_.:-]{1,128}$" }]);
-  }
-  return value;
-}
-
-function checkSince(c: Context<AppEnv>): void {
-  const value = c.req.query("since");
-  if (value !== undefined && value !== "" && !/^\d{1,15}$/.test(value)) {
-    throw validationError([{ path: "query.since", message: "must be an integer >= 0" }]);
-  }
-}
-
-function requireUpgrade(c: Context<AppEnv>): void {
-  if (c.req.header("upgrade")?.toLowerCase() === "websocket") return;
-  throw new ApiError(
-    "VALIDATION_ERROR",
-    426,
-    "This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)",
-    { errors: [{ path: "header.upgrade", message: "must be websocket" }] },
-    { Upgrade: "websocket" },
-  );
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Breakpoint, BreakpointCreate } from "../core/breakpoints.js";
-import type { CallFrame } from "../core/debugger.js";
+import type { CallFrame, JobDebugger } from "../core/debugger.js";
 import type { JsonObject } from "../core/types.js";
 
 export const PausedAtSchema = z.object({
@@ -28,6 +28,28 @@ export const EvaluationSchema = z.object({
   error: z.string().nullable(),
 });
 export type Evaluation = z.infer<typeof EvaluationSchema>;
+
+/** The session of a live job's debugger: where it is paused, or whether it is stepping. */
+export function debugSession(debug: JobDebugger): DebugSession {
+  const { job } = debug;
+  const at = job.pausedAt;
+  const paused = job.status === "paused";
+  return {
+    session_id: `dbg_${job.job_id}`,
+    job_id: job.job_id,
+    status: paused ? "paused" : debug.stepping ? "stepping" : "running",
+    paused_at:
+      paused && at
+        ? {
+            routine_id: at.routine_id,
+            slot_name: at.slot_name,
+            event_name: at.event_name,
+            breakpoint_id: at.breakpoint_id,
+          }
+        : null,
+    call_stack_depth: paused ? debug.callStack().length : 0,
+  };
+}
 
 /**
  * What the API asks of the debugger. Unknown ids throw `NotFoundError`; calls that need a paused job throw

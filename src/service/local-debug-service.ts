@@ -6,7 +6,7 @@ import { InvalidStateError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import { isFinished, type JsonObject } from "../core/types.js";
 import { tryEvaluate } from "../expr/index.js";
-import type { DebugService, DebugSession, Evaluation } from "./debug-service.js";
+import { type DebugService, type DebugSession, debugSession, type Evaluation } from "./debug-service.js";
 import type { StartJobRequest } from "./job-service.js";
 import type { LocalJobService } from "./local-job-service.js";
 import type { Store } from "./store.js";
@@ -102,24 +102,7 @@ export class LocalDebugService implements DebugService {
       await this.#jobs!.get(job_id);
       return { status: "no_session", job_id };
     }
-    const debug = this.#debuggerOf(job);
-    const at = job.pausedAt;
-    const paused = job.status === "paused";
-    return {
-      session_id: `dbg_${job_id}`,
-      job_id,
-      status: paused ? "paused" : debug.stepping ? "stepping" : "running",
-      paused_at:
-        paused && at
-          ? {
-              routine_id: at.routine_id,
-              slot_name: at.slot_name,
-              event_name: at.event_name,
-              breakpoint_id: at.breakpoint_id,
-            }
-          : null,
-      call_stack_depth: paused ? debug.callStack().length : 0,
-    };
+    return debugSession(this.#debuggerOf(job));
   }
 
   async resume(job_id: string): Promise<void> {

@@ -2,33 +2,14 @@ import type { Context } from "hono";
 import type { UpgradeWebSocket } from "hono/ws";
 import type { RouterDeps } from "../deps.js";
 import type { ApiRouter, AppEnv } from "../env.js";
-import { ApiError, validationError } from "../errors.js";
 import { router } from "../router.js";
-import { ID_PATTERN } from "../schemas/common.js";
 import type { ConnectionScope } from "./connection.js";
 import type { WsHub } from "./hub.js";
+import { pathId, requireUpgrade, sinceOf } from "./upgrade-checks.js";
 
 /** Any runtime's `upgradeWebSocket` (`@hono/node-server`, `hono/bun`, …): only the `(c, events)` form is used. */
 // biome-ignore lint/suspicious/noExplicitAny: each runtime types its raw socket differently; the hub never needs it typed.
 export type AnyUpgradeWebSocket = UpgradeWebSocket<any, any>;
-
-const pathId = (c: Context<AppEnv>, name: "job_id" | "flow_id"): string => {
-  const value = c.req.param(name) ?? "";
-  if (!ID_PATTERN.test(value)) {
-    throw validationError([{ path: `path.${name}`, message: "must match ^[A-Za-z0-9_.:-]{1,128}$" }]);
-  }
-  return value;
-};
-
-/** `?since=N`: the last seq the client already has (0 or absent: from the first event). */
-const sinceOf = (c: Context<AppEnv>): number => {
-  const value = c.req.query("since");
-  if (value === undefined || value === "") return 0;
-  if (!/^\d{1,15}$/.test(value)) {
-    throw validationError([{ path: "query.since", message: "must be an integer >= 0" }]);
-  }
-  return Number(value);
-};
 
 /**
  * The WebSocket endpoints of shared/spec/websocket.md. Ids are checked and unknown jobs or flows refused (404, the
@@ -37,15 +18,7 @@ const sinceOf = (c: Context<AppEnv>): number => {
  */
 export function wsRoutes(hub: WsHub, upgradeWebSocket: AnyUpgradeWebSocket): ApiRouter {
   const upgrade = (c: Context<AppEnv>, scope: ConnectionScope) => {
-    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-      throw new ApiError(
-        "VALIDATION_ERROR",
-        426,
-        "This is a WebSocket endpoint: connect with a WebSocket client (Upgrade: websocket)",
-        { errors: [{ path: "header.upgrade", message: "must be websocket" }] },
-        { Upgrade: "websocket" },
-      );
-    }
+    requireUpgrade(c);
     return upgradeWebSocket(c, hub.events(scope));
   };
 
