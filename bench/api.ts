@@ -7,6 +7,8 @@ import { JOB_STATUSES, type JobRecord } from "../src/core/types.js";
 import { defaultRegistry } from "../src/routines/index.js";
 import { MemoryStore } from "../src/service/memory-store.js";
 import { createServices } from "../src/service/services.js";
+import type { BenchRow } from "./report.js";
+import { percentile } from "./report.js";
 
 /**
  * The HTTP API in process (`app.request()`, full middleware stack, body read to the end), over 100 000 jobs in a
@@ -17,16 +19,6 @@ import { createServices } from "../src/service/services.js";
  *
  * Run: `npx tsx bench/run.ts api` (or `npm run bench -- api`).
  */
-
-export interface ApiBenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  lowerIsBetter?: boolean;
-  note?: string;
-}
 
 const JOB_COUNT = 100_000;
 const DEEP = 50_000;
@@ -56,9 +48,6 @@ function benchJobs(count: number): JobRecord[] {
   }
   return jobs;
 }
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function timings(runs: number, once: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < WARMUP; i++) await once();
@@ -98,7 +87,7 @@ async function throughputs(targets: Array<() => Promise<unknown>>): Promise<numb
   );
 }
 
-export async function benchApi(): Promise<ApiBenchRow[]> {
+export async function benchApi(): Promise<BenchRow[]> {
   const config = loadConfig({ ROUTILUX_STORE: "memory" });
   const store = new MemoryStore();
   const services = await createServices({ store, registry: defaultRegistry() });
@@ -153,7 +142,7 @@ export async function benchApi(): Promise<ApiBenchRow[]> {
     },
   ];
 
-  const rows: ApiBenchRow[] = [];
+  const rows: BenchRow[] = [];
   for (const page of pages) {
     const api = await timings(RUNS, get(app, page.path));
     const base = await timings(NAIVE_RUNS, page.naive);

@@ -17,16 +17,7 @@ import { JobDebugger } from "../src/core/debugger.js";
 import type { Connection, FlowDefinition } from "../src/core/flow.js";
 import { Job } from "../src/core/job.js";
 import { defineRoutine, RoutineRegistry, type SlotHandler } from "../src/core/routine.js";
-
-export interface DebugBenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  lowerIsBetter?: boolean;
-  note?: string;
-}
+import type { BenchRow } from "./report.js";
 
 const ITEMS = 20_000;
 const WIDTH = 10;
@@ -160,8 +151,8 @@ async function measure(shape: Shape): Promise<{ without: number; with: number }>
   return { without: perDelivery(median(without)), with: perDelivery(median(withBreakpoints)) };
 }
 
-export async function benchDebug(): Promise<DebugBenchRow[]> {
-  const rows: DebugBenchRow[] = [];
+export async function benchDebug(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
   for (const shape of [spread, stacked]) {
     const { without, with: withBreakpoints } = await measure(shape);
     const added = withBreakpoints - without;

@@ -13,6 +13,7 @@ import {
 } from "../src/core/routine.js";
 import type { JsonObject } from "../src/core/types.js";
 import type { Row } from "./report.js";
+import { percentile } from "./report.js";
 
 const ITEMS = 20_000;
 const JOBS = 2_000;
@@ -156,10 +157,6 @@ async function runJob(shape: Shape, items: number): Promise<void> {
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
-}
 
 interface Rate {
   /** Per second of wall-clock time. */

@@ -6,17 +6,7 @@
  * Run alone: npx tsx -e "import('./bench/expr.ts').then(async (m) => console.table(await m.benchExpressions()))"
  */
 import { compile, snapshot } from "../src/expr/index.js";
-
-/** A row as bench/report.ts prints it (the harness adds the group, "expr"). */
-export interface ExpressionBenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  lowerIsBetter?: boolean;
-  note?: string;
-}
+import type { BenchRow } from "./report.js";
 
 /** Runs `batch` (which does `size` operations) until `minMs` have passed; returns operations per second. */
 function rate(batch: () => void, size: number, minMs: number): number {
@@ -41,7 +31,7 @@ const conditionInJavaScript = (context: {
   done: boolean;
 }) => (context.index >= 2 && context.status === "ok") || (context.retry_count > 3 && !context.done);
 
-export async function benchExpressions(options: { minMs?: number } = {}): Promise<ExpressionBenchRow[]> {
+export async function benchExpressions(options: { minMs?: number } = {}): Promise<BenchRow[]> {
   const minMs = options.minMs ?? 1000;
   const plain = [
     { index: 3, status: "ok", retry_count: 0, done: false },

@@ -16,15 +16,7 @@ import { createServices } from "../src/service/services.js";
 import { openBetterSqlite3 } from "../src/service/sqlite/better-sqlite3-driver.js";
 import { SqliteStore } from "../src/service/sqlite/sqlite-store.js";
 import type { Store } from "../src/service/store.js";
-import { printReport } from "./report.js";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  note?: string;
-}
+import { type BenchRow, printReport } from "./report.js";
 
 const ITEMS = 10_000;
 const WARMUPS = 2;
@@ -50,7 +42,7 @@ interface RunTimes {
  * file, as a server does: WAL checkpoints (and their fsyncs) then land in the runs in proportion to the bytes
  * written, instead of never (a fresh file per run) or always.
  */
-export async function benchPersistence(): Promise<BenchResult[]> {
+export async function benchPersistence(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "routilux-bench-persistence-"));
   const open = (kind: StoreKind, file: string): Store =>
     kind === "memory" ? new MemoryStore() : new SqliteStore(openBetterSqlite3(file));

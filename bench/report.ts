@@ -11,6 +11,14 @@ export interface Row {
   note?: string;
 }
 
+/** A row as a bench module returns it; the runner adds the module's group. */
+export type BenchRow = Omit<Row, "group">;
+
+/** Nearest-rank percentile (p in 0–100) of samples sorted ascending. */
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
 /** value relative to its baseline, oriented so that 1 = as good as the baseline and below 1 = worse. */
 export function ratioOf(row: Row): number | undefined {
   if (row.baseline === undefined || row.baseline === 0 || row.value === 0) return undefined;

@@ -6,14 +6,7 @@ import { MemoryStore } from "../src/service/memory-store.js";
 import { openBetterSqlite3 } from "../src/service/sqlite/better-sqlite3-driver.js";
 import { SqliteStore } from "../src/service/sqlite/sqlite-store.js";
 import type { JobQuery, Store } from "../src/service/store.js";
-
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  note?: string;
-}
+import { type BenchRow, percentile } from "./report.js";
 
 const JOB_COUNT = 100_000;
 const DEEP = 50_000;
@@ -25,7 +18,7 @@ const EVENT_BATCH = 256;
 const EVENT_BATCHES = 400;
 
 /** Job list latency and event append throughput of MemoryStore and SqliteStore at 100 000 jobs. */
-export async function benchStore(): Promise<BenchResult[]> {
+export async function benchStore(): Promise<BenchRow[]> {
   const jobs = benchJobs(JOB_COUNT);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "routilux-bench-store-"));
   const driver = openBetterSqlite3(path.join(dir, "bench.db"));
@@ -56,7 +49,7 @@ export async function benchStore(): Promise<BenchResult[]> {
       },
     ];
 
-    const results: BenchResult[] = [];
+    const results: BenchRow[] = [];
     for (const shape of shapes) {
       const measured = new Map<string, number[]>();
       for (const [storeName, store] of stores)
@@ -161,9 +154,5 @@ async function sample(runs: number, run: () => unknown): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
-
-/** Nearest-rank percentile of ascending samples. */
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 const round = (ms: number): number => Math.round(ms * 1000) / 1000;

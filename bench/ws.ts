@@ -11,6 +11,7 @@ import { startNodeServer } from "../src/entry/node.js";
 import { defaultRegistry } from "../src/routines/index.js";
 import { MemoryStore } from "../src/service/memory-store.js";
 import { createServices, type Services } from "../src/service/services.js";
+import type { BenchRow } from "./report.js";
 
 /**
  * What the WebSocket layer delivers (`npm run bench -- ws`, or `npx tsx bench/ws.ts`):
@@ -20,16 +21,6 @@ import { createServices, type Services } from "../src/service/services.js";
  * - how much a client that stopped reading slows a 50 000-event job (CPU time, stalled vs none).
  * Clients run in a worker thread, so the server's event loop is the server's alone.
  */
-
-export interface WsBenchRow {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  baselineName?: string;
-  lowerIsBetter?: boolean;
-  note?: string;
-}
 
 /** The clients: N sockets in a worker; they count bytes and frames, and report when each saw the end marker. */
 const CLIENTS_WORKER = `
@@ -284,8 +275,8 @@ async function stalledClientCost() {
   return { plain: median(plain), stalled: median(stalled), ratio, highWater: stats.queue_high_water };
 }
 
-export async function benchWs(): Promise<WsBenchRow[]> {
-  const rows: WsBenchRow[] = [];
+export async function benchWs(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
   // A queue that holds a whole job: this measures delivery, not the drop policy.
   const server = await startServer({ wsMaxQueue: 1_000_000 });
   try {
