@@ -10,6 +10,11 @@ export type StepMode = "over" | "into";
 interface ArmedBreakpoint {
   readonly record: Breakpoint;
   readonly condition: CompiledExpression | null;
+  /**
+   * True when the condition reads none of the reserved names: the delivery's payload then is the whole context,
+   * and no context object is built per delivery.
+   */
+  readonly payloadOnly: boolean;
   /** A logpoint's message, split into literal text and compiled `{expression}` parts. */
   readonly message: (string | CompiledExpression)[] | null;
   errorReported: boolean;
@@ -30,6 +35,24 @@ export interface CallFrame {
   slot_name: string;
   event_name: string | null;
   variables: string[];
+}
+
+/** The names a condition always sees besides the payload's fields (shared/spec/http-api.md, Breakpoints). */
+const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  "payload",
+  "routine_id",
+  "slot_name",
+  "event_name",
+  "job",
+  "shared",
+]);
+
+/** Where a safe point is: what a condition or logpoint there can see. */
+interface SafePointScope {
+  readonly payload: JsonObject;
+  readonly routine_id: string;
+  readonly slot_name: string | null;
+  readonly event_name: string | null;
 }
 
 const LOG_PART = /\{([^{}]+)\}/g;
@@ -92,9 +115,11 @@ export class JobDebugger implements SafePointHooks {
       hit_condition: create.hit_condition ?? null,
       log_message: create.log_message ?? null,
     };
+    const condition = record.condition ? compile(record.condition) : null;
     const armed: ArmedBreakpoint = {
       record,
-      condition: record.condition ? compile(record.condition) : null,
+      condition,
+      payloadOnly: condition !== null && ![...condition.names].some((name) => RESERVED_NAMES.has(name)),
       message: record.log_message === null ? null : compileLogMessage(record.log_message),
       errorReported: false,
     };
@@ -156,26 +181,46 @@ export class JobDebugger implements SafePointHooks {
     }
     const candidates = this.#byRoutine.get(delivery.routine_id);
     if (candidates === undefined) return null;
-    let context: JsonObject | null = null;
-    for (const armed of candidates) {
-      const bp = armed.record;
-      if (!bp.enabled || (bp.type === "slot" && bp.slot_name !== delivery.slot_name)) continue;
-      context ??= this.#context(delivery.payload, delivery.routine_id, delivery.slot_name, null);
-      const pause = this.#hit(job, armed, context);
-      if (pause) return pause;
-    }
-    return null;
+    return this.#check(job, candidates, delivery, null, delivery.payload);
   }
 
   onEmit(job: Job, delivery: Delivery, event_name: string, payload: JsonObject): SafePointPause | null {
     const candidates = this.#byEvent.get(event_name);
     if (candidates === undefined) return null;
+    return this.#check(job, candidates, delivery, event_name, payload);
+  }
+
+  /** The first of `candidates` that hits at this safe point (an emit when `event_name` is set, else a delivery). */
+  #check(
+    job: Job,
+    candidates: readonly ArmedBreakpoint[],
+    delivery: Delivery,
+    event_name: string | null,
+    payload: JsonObject,
+  ): SafePointPause | null {
+    let scope: SafePointScope | null = null;
     let context: JsonObject | null = null;
     for (const armed of candidates) {
       const bp = armed.record;
-      if (!bp.enabled || (bp.routine_id !== null && bp.routine_id !== delivery.routine_id)) continue;
-      context ??= this.#context(payload, delivery.routine_id, null, event_name);
-      const pause = this.#hit(job, armed, context);
+      if (!bp.enabled) continue;
+      if (
+        event_name === null
+          ? bp.type === "slot" && bp.slot_name !== delivery.slot_name
+          : bp.routine_id !== null && bp.routine_id !== delivery.routine_id
+      ) {
+        continue;
+      }
+      scope ??= {
+        payload,
+        routine_id: delivery.routine_id,
+        slot_name: event_name === null ? delivery.slot_name : null,
+        event_name,
+      };
+      if (armed.condition !== null) {
+        const conditionContext = armed.payloadOnly ? payload : (context ??= this.#context(scope));
+        if (!this.#holds(job, armed, conditionContext, scope)) continue;
+      }
+      const pause = this.#hit(job, armed, scope, () => (context ??= this.#context(scope!)));
       if (pause) return pause;
     }
     return null;
@@ -189,17 +234,22 @@ export class JobDebugger implements SafePointHooks {
     }
   }
 
-  #hit(job: Job, armed: ArmedBreakpoint, context: JsonObject): SafePointPause | null {
+  /** A breakpoint whose condition holds: counts the hit, then logs (logpoint) or pauses when the hit condition allows. */
+  #hit(
+    job: Job,
+    armed: ArmedBreakpoint,
+    scope: SafePointScope,
+    contextOf: () => JsonObject,
+  ): SafePointPause | null {
     const bp = armed.record;
-    if (armed.condition !== null && !this.#holds(job, armed, context)) return null;
     bp.hit_count++;
     if (!hitConditionHolds(bp.hit_condition, bp.hit_count)) return null;
-    const routine_id = (context.routine_id as string) ?? null;
+    const routine_id = scope.routine_id;
     if (armed.message !== null) {
       job.log.append("log", {
         routine_id,
         breakpoint_id: bp.breakpoint_id,
-        message: this.#render(armed.message, context),
+        message: this.#render(armed.message, contextOf()),
       });
       return null;
     }
@@ -207,21 +257,21 @@ export class JobDebugger implements SafePointHooks {
       routine_id,
       breakpoint_id: bp.breakpoint_id,
       hit_count: bp.hit_count,
-      slot_name: context.slot_name,
-      event_name: context.event_name,
+      slot_name: scope.slot_name,
+      event_name: scope.event_name,
     });
     return { reason: "breakpoint", breakpoint_id: bp.breakpoint_id };
   }
 
   /** A condition that fails to evaluate counts as false and is reported once per breakpoint. */
-  #holds(job: Job, armed: ArmedBreakpoint, context: JsonObject): boolean {
+  #holds(job: Job, armed: ArmedBreakpoint, context: JsonObject, scope: SafePointScope): boolean {
     try {
       return truthy(armed.condition!.evaluate(context));
     } catch (error) {
       if (!armed.errorReported) {
         armed.errorReported = true;
         job.log.append("breakpoint_error", {
-          routine_id: context.routine_id,
+          routine_id: scope.routine_id,
           breakpoint_id: armed.record.breakpoint_id,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -247,12 +297,7 @@ export class JobDebugger implements SafePointHooks {
    * The names a condition sees: each payload field, then the reserved names (which win over a payload field of
    * the same name; that field stays reachable as `payload.<name>`).
    */
-  #context(
-    payload: JsonObject,
-    routine_id: string,
-    slot_name: string | null,
-    event_name: string | null,
-  ): JsonObject {
+  #context({ payload, routine_id, slot_name, event_name }: SafePointScope): JsonObject {
     const job = this.job;
     // Built on every delivery a breakpoint looks at, so it must be cheap: V8 makes `{...payload, more}` some
     // 50x slower than assigning (bench/debug.ts). `Object.assign` would call the `__proto__` setter for a payload
@@ -306,12 +351,12 @@ export class JobDebugger implements SafePointHooks {
   /** The names a breakpoint condition would see at the paused point (or a caller's frame), as a JSON snapshot. */
   evaluationContext(frame_index = 0): JsonObject {
     const point = this.safePoint(frame_index);
-    const context = this.#context(
-      snapshot(point.payload) as JsonObject,
-      point.routine_id ?? "",
-      point.slot_name,
-      point.event_name,
-    );
+    const context = this.#context({
+      payload: snapshot(point.payload) as JsonObject,
+      routine_id: point.routine_id ?? "",
+      slot_name: point.slot_name,
+      event_name: point.event_name,
+    });
     context.shared = snapshot(this.job.shared);
     return context;
   }

@@ -30,6 +30,8 @@ export { type ResultType, truthy, typeOfResult } from "./values.js";
 
 export interface CompiledExpression {
   readonly source: string;
+  /** The context names the expression reads, so a caller can build only the context it needs. */
+  readonly names: ReadonlySet<string>;
   /** The value of the expression in `context` (a JSON value); throws ExpressionError. */
   evaluate(context: Record<string, unknown>): unknown;
 }
@@ -71,9 +73,10 @@ export function compile(source: string): CompiledExpression {
   } catch (error) {
     throw asExpressionFailure(error);
   }
-  const { run, nodeCount } = tree;
+  const { run, nodeCount, names } = tree;
   return Object.freeze({
     source,
+    names,
     evaluate(context: Record<string, unknown>): unknown {
       if (typeof context !== "object" || context === null || Array.isArray(context)) {
         throw new ExpressionError("context must be an object");

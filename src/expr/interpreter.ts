@@ -22,16 +22,19 @@ export interface CompiledTree {
   readonly run: Evaluator;
   /** Nodes in the tree: the steps every evaluation is charged up front. */
   readonly nodeCount: number;
+  /** The context names the expression reads (not member keys, not function names). */
+  readonly names: ReadonlySet<string>;
 }
 
 interface Counter {
   nodes: number;
+  names: Set<string>;
 }
 
 export function compileTree(root: ParsedNode): CompiledTree {
-  const counter: Counter = { nodes: 0 };
+  const counter: Counter = { nodes: 0, names: new Set() };
   const run = compileNode(root, 1, counter);
-  return { run, nodeCount: counter.nodes };
+  return { run, nodeCount: counter.nodes, names: counter.names };
 }
 
 function tooDeep(): ExpressionError {
@@ -45,6 +48,7 @@ function compileNode(node: ParsedNode, depth: number, counter: Counter): Evaluat
     case "Literal":
       return compileLiteral(node as jsep.Literal);
     case "Identifier":
+      counter.names.add((node as jsep.Identifier).name);
       return compileName(node as jsep.Identifier & ParsedNode);
     case "MemberExpression":
       return compileMemberChain(node as jsep.MemberExpression & ParsedNode, depth, counter);
