@@ -200,6 +200,11 @@ export class JobDebugger implements SafePointHooks {
   ): SafePointPause | null {
     let scope: SafePointScope | null = null;
     let context: JsonObject | null = null;
+    // Built at most once per safe point, and only for a condition or logpoint that needs more than the payload.
+    const contextOf = (at: SafePointScope): JsonObject => {
+      context ??= this.#context(at);
+      return context;
+    };
     for (const armed of candidates) {
       const bp = armed.record;
       if (!bp.enabled) continue;
@@ -217,10 +222,11 @@ export class JobDebugger implements SafePointHooks {
         event_name,
       };
       if (armed.condition !== null) {
-        const conditionContext = armed.payloadOnly ? payload : (context ??= this.#context(scope));
+        const conditionContext = armed.payloadOnly ? payload : contextOf(scope);
         if (!this.#holds(job, armed, conditionContext, scope)) continue;
       }
-      const pause = this.#hit(job, armed, scope, () => (context ??= this.#context(scope!)));
+      const at = scope;
+      const pause = this.#hit(job, armed, at, () => contextOf(at));
       if (pause) return pause;
     }
     return null;

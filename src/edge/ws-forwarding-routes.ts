@@ -1,6 +1,4 @@
-import type { Context } from "hono";
 import type { RouterFactory } from "../api/app.js";
-import type { AppEnv } from "../api/env.js";
 import { router } from "../api/router.js";
 import { pathId, requireUpgrade, sinceOf } from "../api/ws/upgrade-checks.js";
 import type { FlowService } from "../service/flow-service.js";
