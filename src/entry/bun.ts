@@ -1,7 +1,7 @@
 import { upgradeWebSocket, websocket } from "hono/bun";
-import { type CreateAppOptions, createApp } from "../api/app.js";
+import type { CreateAppOptions } from "../api/app.js";
 import { jsonLogger, type Logger } from "../api/logger.js";
-import { bunSocketAccess, WsHub } from "../api/ws/index.js";
+import { bunSocketAccess } from "../api/ws/index.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { defaultRegistry } from "../routines/index.js";
 import { MemoryStore } from "../service/memory-store.js";
@@ -9,12 +9,7 @@ import { createServices } from "../service/services.js";
 import { openBunSqlite } from "../service/sqlite/bun-sqlite-driver.js";
 import { SqliteStore } from "../service/sqlite/sqlite-store.js";
 import type { Store } from "../service/store.js";
-import {
-  auditLogFromConfig,
-  databaseFile,
-  packageVersion,
-  swaggerAssetsFromPackage,
-} from "./local-runtime.js";
+import { databaseFile, localApp } from "./local-runtime.js";
 import type { RunningServer } from "./node.js";
 
 /**
@@ -48,25 +43,7 @@ export interface BunServerOptions extends Omit<CreateAppOptions, "upgradeWebSock
 export async function startBunServer(options: BunServerOptions): Promise<RunningServer> {
   const { config } = options;
   const host = options.host ?? config.host;
-  const ws =
-    options.ws ??
-    new WsHub({
-      jobs: options.jobs,
-      flows: options.flows,
-      debug: options.debug,
-      config,
-      access: bunSocketAccess,
-    });
-  const app = createApp({
-    logger: jsonLogger({ level: config.logLevel }),
-    audit: auditLogFromConfig(config),
-    version: packageVersion(),
-    swaggerAssets: swaggerAssetsFromPackage(),
-    ...options,
-    ws,
-    upgradeWebSocket,
-    compress: true,
-  });
+  const { app, ws } = localApp(options, bunSocketAccess, upgradeWebSocket);
   const websocketHandlers = {
     ...websocket,
     pong: (raw: unknown) => ws.pong(raw),

@@ -2,8 +2,12 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
+import { type CreateAppOptions, createApp } from "../api/app.js";
 import type { SwaggerAssetLoader } from "../api/deps.js";
+import { jsonLogger } from "../api/logger.js";
 import { type AuditLog, jsonLinesAuditLog } from "../api/middleware/audit.js";
+import { type SocketAccess, WsHub } from "../api/ws/index.js";
+import type { AnyUpgradeWebSocket } from "../api/ws/routes.js";
 import type { Config } from "../config.js";
 
 /** What the Node and Bun entries share: files, package metadata and the audit sink (Bun speaks node:fs too). */
@@ -60,4 +64,30 @@ export function auditLogFromConfig(config: Config): AuditLog {
   mkdirSync(dirname(file), { recursive: true });
   // Synchronous on purpose: audit entries are rare, and one must not be lost to a crash right after it.
   return jsonLinesAuditLog((line) => appendFileSync(file, `${line}\n`));
+}
+
+/**
+ * The app as the Node and Bun entries serve it: one WebSocket hub over the runtime's socket access, the package's
+ * Swagger UI, the audit sink from the configuration, and gzip. The caller's options win over these defaults.
+ */
+export function localApp(
+  options: Omit<CreateAppOptions, "upgradeWebSocket" | "compress">,
+  access: SocketAccess,
+  upgradeWebSocket: AnyUpgradeWebSocket,
+): { app: ReturnType<typeof createApp>; ws: WsHub } {
+  const { config } = options;
+  const ws =
+    options.ws ??
+    new WsHub({ jobs: options.jobs, flows: options.flows, debug: options.debug, config, access });
+  const app = createApp({
+    logger: jsonLogger({ level: config.logLevel }),
+    audit: auditLogFromConfig(config),
+    version: packageVersion(),
+    swaggerAssets: swaggerAssetsFromPackage(),
+    ...options,
+    ws,
+    upgradeWebSocket,
+    compress: true,
+  });
+  return { app, ws };
 }

@@ -1,10 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { serve, upgradeWebSocket } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import { type CreateAppOptions, createApp } from "../api/app.js";
-import { jsonLogger } from "../api/logger.js";
-import { nodeSocketAccess, WsHub } from "../api/ws/index.js";
-import { auditLogFromConfig, packageVersion, swaggerAssetsFromPackage } from "./local-runtime.js";
+import type { CreateAppOptions } from "../api/app.js";
+import { nodeSocketAccess } from "../api/ws/index.js";
+import { localApp } from "./local-runtime.js";
 
 export interface NodeServerOptions extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress"> {
   /** Defaults to `config.port` (0 picks a free port). */
@@ -34,25 +33,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const { config } = options;
   const host = options.host ?? config.host;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const ws =
-    options.ws ??
-    new WsHub({
-      jobs: options.jobs,
-      flows: options.flows,
-      debug: options.debug,
-      config,
-      access: nodeSocketAccess,
-    });
-  const app = createApp({
-    logger: jsonLogger({ level: config.logLevel }),
-    audit: auditLogFromConfig(config),
-    version: packageVersion(),
-    swaggerAssets: swaggerAssetsFromPackage(),
-    ...options,
-    ws,
-    upgradeWebSocket,
-    compress: true,
-  });
+  const { app, ws } = localApp(options, nodeSocketAccess, upgradeWebSocket);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve(
