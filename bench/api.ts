@@ -23,9 +23,13 @@ import { percentile } from "./report.js";
 const JOB_COUNT = 100_000;
 const DEEP = 50_000;
 const PAGE = 100;
-const WARMUP = 30;
-const RUNS = 300;
-const NAIVE_RUNS = 60;
+const WARMUP = 300;
+/** Seeding 100 000 jobs leaves the collector busy for a while; the first page measured would pay for it alone. */
+const SETTLE_MS = 2_000;
+const API_RUNS = 1000;
+const NAIVE_RUNS = 100;
+const BLOCKS = 5;
+const AFTER_SWITCH = 30;
 const THROUGHPUT_ROUNDS = 7;
 const THROUGHPUT_ROUND_MS = 300;
 const FLOWS = ["linear_flow", "branching_flow", "complex_flow", "error_flow"];
@@ -49,16 +53,41 @@ function benchJobs(count: number): JobRecord[] {
   return jobs;
 }
 
-async function timings(runs: number, once: () => Promise<unknown>): Promise<{ p50: number; p99: number }> {
-  for (let i = 0; i < WARMUP; i++) await once();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    await once();
-    samples.push(performance.now() - started);
-  }
+interface Latency {
+  p50: number;
+  p99: number;
+}
+
+const latency = (samples: number[]): Latency => {
   samples.sort((a, b) => a - b);
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+};
+
+async function timed(once: () => Promise<unknown>, into: number[]): Promise<void> {
+  const started = performance.now();
+  await once();
+  into.push(performance.now() - started);
+}
+
+/**
+ * Latencies of the API and of its baseline, sampled in alternating blocks so that both see the same machine: on a
+ * shared VM the speed of a core drifts by up to 2× for seconds at a time, which would otherwise land on one side
+ * of the ratio only. Blocks rather than single runs, and a few unmeasured requests after each naive block, because
+ * the collection of the naive runs' garbage (an array of 100 000 jobs each) falls on whatever runs next.
+ */
+async function pairedTimings(
+  api: () => Promise<unknown>,
+  naive: () => Promise<unknown>,
+): Promise<{ api: Latency; naive: Latency }> {
+  for (let i = 0; i < WARMUP; i++) await api();
+  const apiSamples: number[] = [];
+  const naiveSamples: number[] = [];
+  for (let block = 0; block < BLOCKS; block++) {
+    for (let i = 0; i < AFTER_SWITCH; i++) await api();
+    for (let i = 0; i < API_RUNS / BLOCKS; i++) await timed(api, apiSamples);
+    for (let i = 0; i < NAIVE_RUNS / BLOCKS; i++) await timed(naive, naiveSamples);
+  }
+  return { api: latency(apiSamples), naive: latency(naiveSamples) };
 }
 
 /**
@@ -66,7 +95,7 @@ async function timings(runs: number, once: () => Promise<unknown>): Promise<{ p5
  * machine's load drifting during the run weighs on every target alike.
  */
 async function throughputs(targets: Array<() => Promise<unknown>>): Promise<number[]> {
-  for (const once of targets) for (let i = 0; i < WARMUP * 30; i++) await once();
+  for (const once of targets) for (let i = 0; i < WARMUP * 3; i++) await once();
   const rates: number[][] = targets.map(() => []);
   for (let round = 0; round < THROUGHPUT_ROUNDS; round++) {
     for (const [index, once] of targets.entries()) {
@@ -142,10 +171,12 @@ export async function benchApi(): Promise<BenchRow[]> {
     },
   ];
 
+  const settleUntil = performance.now() + SETTLE_MS;
+  while (performance.now() < settleUntil) for (const page of pages) await get(app, page.path)();
+
   const rows: BenchRow[] = [];
   for (const page of pages) {
-    const api = await timings(RUNS, get(app, page.path));
-    const base = await timings(NAIVE_RUNS, page.naive);
+    const { api, naive: base } = await pairedTimings(get(app, page.path), page.naive);
     const note = `${JOB_COUNT.toLocaleString("en-US")} jobs in MemoryStore, in-process app.request()`;
     for (const [which, value, baseline] of [
       ["p50", api.p50, base.p50],

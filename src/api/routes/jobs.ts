@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { RouterDeps } from "../deps.js";
+import { jsonWithList } from "../json-list.js";
 import { router } from "../router.js";
 import { errors, JobIdParams, json, jsonBody } from "../schemas/common.js";
 import {
@@ -100,8 +101,8 @@ export const jobRoutes = ({ jobs }: RouterDeps) =>
     .openapi(startJob, async (c) => c.json(await jobs.start(c.req.valid("json")), 201))
     .openapi(listJobs, async (c) => {
       const query = c.req.valid("query");
-      const page = await jobs.list(query);
-      return c.json({ ...page, limit: query.limit, offset: query.offset }, 200);
+      const { jobs: page, total, next_cursor } = await jobs.list(query);
+      return jsonWithList(c, "jobs", page, { total, limit: query.limit, offset: query.offset, next_cursor });
     })
     .openapi(getJob, async (c) => c.json(await jobs.get(c.req.valid("param").job_id), 200))
     .openapi(pauseJob, async (c) => {
