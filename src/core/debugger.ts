@@ -1,5 +1,12 @@
 import type { z } from "zod";
-import { type CompiledExpression, compile, ExpressionError, snapshot, truthy } from "../expr/index.js";
+import {
+  Bindings,
+  type CompiledExpression,
+  compile,
+  ExpressionError,
+  snapshot,
+  truthy,
+} from "../expr/index.js";
 import { type Breakpoint, type BreakpointCreateSchema, hitConditionHolds } from "./breakpoints.js";
 import { InvalidStateError, NotFoundError } from "./errors.js";
 import type { Delivery, Job, SafePointHooks, SafePointPause } from "./job.js";
@@ -12,7 +19,7 @@ interface ArmedBreakpoint {
   readonly condition: CompiledExpression | null;
   /**
    * True when the condition reads none of the reserved names: the delivery's payload then is the whole context,
-   * and no context object is built per delivery.
+   * and no object of reserved names is built per delivery.
    */
   readonly payloadOnly: boolean;
   /** A logpoint's message, split into literal text and compiled `{expression}` parts. */
@@ -47,12 +54,18 @@ const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "shared",
 ]);
 
-/** Where a safe point is: what a condition or logpoint there can see. */
+/**
+ * Where a safe point is, which is also what a condition or logpoint there sees besides the payload's fields: the
+ * reserved names, laid over the payload (see `Bindings`), so they win over a payload field of the same name, which
+ * stays reachable as `payload.<name>`.
+ */
 interface SafePointScope {
-  readonly payload: JsonObject;
-  readonly routine_id: string;
-  readonly slot_name: string | null;
-  readonly event_name: string | null;
+  payload: JsonObject;
+  routine_id: string;
+  slot_name: string | null;
+  event_name: string | null;
+  job: JsonObject;
+  shared: JsonObject;
 }
 
 const LOG_PART = /\{([^{}]+)\}/g;
@@ -198,13 +211,14 @@ export class JobDebugger implements SafePointHooks {
     event_name: string | null,
     payload: JsonObject,
   ): SafePointPause | null {
+    // Filled in at most once per safe point, and only when needed: the scope (reserved names), and what
+    // conditions and logpoints read, the payload's fields alone or with the scope laid over them (never a copy
+    // of the payload); each name is then checked once, however many breakpoints read it. The three objects are
+    // this debugger's, reused at every safe point (a check never runs inside another), and no closures are made:
+    // this runs on every delivery a breakpoint looks at.
     let scope: SafePointScope | null = null;
-    let context: JsonObject | null = null;
-    // Built at most once per safe point, and only for a condition or logpoint that needs more than the payload.
-    const contextOf = (at: SafePointScope): JsonObject => {
-      context ??= this.#context(at);
-      return context;
-    };
+    let payloadNames: Bindings | null = null;
+    let allNames: Bindings | null = null;
     for (const armed of candidates) {
       const bp = armed.record;
       if (!bp.enabled) continue;
@@ -215,18 +229,18 @@ export class JobDebugger implements SafePointHooks {
       ) {
         continue;
       }
-      scope ??= {
-        payload,
-        routine_id: delivery.routine_id,
-        slot_name: event_name === null ? delivery.slot_name : null,
-        event_name,
-      };
       if (armed.condition !== null) {
-        const conditionContext = armed.payloadOnly ? payload : contextOf(scope);
-        if (!this.#holds(job, armed, conditionContext, scope)) continue;
+        let names: Bindings;
+        if (armed.payloadOnly) names = payloadNames ??= this.#payloadNames.reset(payload);
+        else {
+          scope ??= this.#fillScope(delivery, event_name, payload);
+          names = allNames ??= this.#allNames.reset(payload, scope);
+        }
+        if (!this.#holds(job, armed, names, delivery)) continue;
       }
-      const at = scope;
-      const pause = this.#hit(job, armed, at, () => contextOf(at));
+      scope ??= this.#fillScope(delivery, event_name, payload);
+      if (armed.message !== null) allNames ??= this.#allNames.reset(payload, scope);
+      const pause = this.#hit(job, armed, scope, allNames);
       if (pause) return pause;
     }
     return null;
@@ -245,7 +259,7 @@ export class JobDebugger implements SafePointHooks {
     job: Job,
     armed: ArmedBreakpoint,
     scope: SafePointScope,
-    contextOf: () => JsonObject,
+    names: Bindings | null,
   ): SafePointPause | null {
     const bp = armed.record;
     bp.hit_count++;
@@ -255,7 +269,7 @@ export class JobDebugger implements SafePointHooks {
       job.log.append("log", {
         routine_id,
         breakpoint_id: bp.breakpoint_id,
-        message: this.#render(armed.message, contextOf()),
+        message: this.#render(armed.message, names!),
       });
       return null;
     }
@@ -270,14 +284,14 @@ export class JobDebugger implements SafePointHooks {
   }
 
   /** A condition that fails to evaluate counts as false and is reported once per breakpoint. */
-  #holds(job: Job, armed: ArmedBreakpoint, context: JsonObject, scope: SafePointScope): boolean {
+  #holds(job: Job, armed: ArmedBreakpoint, names: Bindings, delivery: Delivery): boolean {
     try {
-      return truthy(armed.condition!.evaluate(context));
+      return truthy(armed.condition!.evaluateIn(names));
     } catch (error) {
       if (!armed.errorReported) {
         armed.errorReported = true;
         job.log.append("breakpoint_error", {
-          routine_id: scope.routine_id,
+          routine_id: delivery.routine_id,
           breakpoint_id: armed.record.breakpoint_id,
           error: error instanceof Error ? error.message : String(error),
         });
@@ -286,12 +300,12 @@ export class JobDebugger implements SafePointHooks {
     }
   }
 
-  #render(parts: (string | CompiledExpression)[], context: JsonObject): string {
+  #render(parts: (string | CompiledExpression)[], names: Bindings): string {
     return parts
       .map((part) => {
         if (typeof part === "string") return part;
         try {
-          return renderValue(part.evaluate(context));
+          return renderValue(part.evaluateIn(names));
         } catch (error) {
           return `<${error instanceof ExpressionError ? error.message : "error"}>`;
         }
@@ -299,25 +313,35 @@ export class JobDebugger implements SafePointHooks {
       .join("");
   }
 
-  /**
-   * The names a condition sees: each payload field, then the reserved names (which win over a payload field of
-   * the same name; that field stays reachable as `payload.<name>`).
-   */
-  #context({ payload, routine_id, slot_name, event_name }: SafePointScope): JsonObject {
-    const job = this.job;
-    // Built on every delivery a breakpoint looks at, so it must be cheap: V8 makes `{...payload, more}` some
-    // 50x slower than assigning (bench/debug.ts). `Object.assign` would call the `__proto__` setter for a payload
-    // that has that key as its own (JSON.parse makes such objects), so that rare payload takes the spread.
-    const context: JsonObject = Object.hasOwn(payload, "__proto__")
-      ? { ...payload }
-      : Object.assign({}, payload);
-    context.payload = payload;
-    context.routine_id = routine_id;
-    context.slot_name = slot_name;
-    context.event_name = event_name;
-    context.job = { job_id: job.job_id, flow_id: job.flow_id, status: job.status };
-    context.shared = job.shared;
-    return context;
+  readonly #scope: SafePointScope = {
+    payload: {},
+    routine_id: "",
+    slot_name: null,
+    event_name: null,
+    job: {},
+    shared: {},
+  };
+  readonly #payloadNames = new Bindings({});
+  readonly #allNames = new Bindings({});
+
+  #fillScope(delivery: Delivery, event_name: string | null, payload: JsonObject): SafePointScope {
+    const scope = this.#scope;
+    scope.payload = payload;
+    scope.routine_id = delivery.routine_id;
+    scope.slot_name = event_name === null ? delivery.slot_name : null;
+    scope.event_name = event_name;
+    scope.job = this.#job();
+    scope.shared = this.job.shared;
+    return scope;
+  }
+
+  #jobView: JsonObject | null = null;
+
+  /** The job as conditions see it; made anew only when the status changes (expressions cannot change it). */
+  #job(): JsonObject {
+    const { job_id, flow_id, status } = this.job;
+    if (this.#jobView?.status !== status) this.#jobView = { job_id, flow_id, status };
+    return this.#jobView;
   }
 
   /** The paused point: the parked delivery's payload, or the emitted payload when paused at an emit. */
@@ -357,14 +381,17 @@ export class JobDebugger implements SafePointHooks {
   /** The names a breakpoint condition would see at the paused point (or a caller's frame), as a JSON snapshot. */
   evaluationContext(frame_index = 0): JsonObject {
     const point = this.safePoint(frame_index);
-    const context = this.#context({
-      payload: snapshot(point.payload) as JsonObject,
+    const payload = snapshot(point.payload) as JsonObject;
+    // A spread, not Object.assign: a payload may have `__proto__` as its own key, which must stay a key.
+    return {
+      ...payload,
+      payload,
       routine_id: point.routine_id ?? "",
       slot_name: point.slot_name,
       event_name: point.event_name,
-    });
-    context.shared = snapshot(this.job.shared);
-    return context;
+      job: { ...this.#job() },
+      shared: snapshot(this.job.shared) as JsonObject,
+    };
   }
 
   /** JSON snapshot of the paused payload (for the paused routine) or of another routine's state. */

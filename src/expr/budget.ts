@@ -1,22 +1,39 @@
+import type { Bindings } from "./bindings.js";
 import { ExpressionError } from "./errors.js";
 import { ITEMS_PER_STEP, MAX_PRODUCED, MAX_STEPS } from "./limits.js";
 
 /**
- * One evaluation: the context it reads and the steps it has spent.
+ * One evaluation: the names it reads and the steps it has spent.
  *
  * The language has no loops, so every node runs at most once; the nodes are charged up front (one
  * step each, whether or not a branch runs). What can grow is the work of functions and operators
  * over strings and arrays, which charge as they go, before doing the work.
  */
 export class Evaluation {
-  private steps: number;
+  private steps = 0;
+  #names: Bindings | null = null;
 
-  constructor(
-    readonly context: object,
-    nodeSteps: number,
-  ) {
+  /** True while an evaluation runs on this object (`compile` reuses one per expression). */
+  get running(): boolean {
+    return this.#names !== null;
+  }
+
+  get names(): Bindings {
+    return this.#names!;
+  }
+
+  /** Starts an evaluation over `names`, charging the expression's `nodeSteps` up front. */
+  begin(names: Bindings, nodeSteps: number): this {
+    this.#names = names;
     this.steps = nodeSteps;
     this.charge(0);
+    return this;
+  }
+
+  /** Ends the evaluation and lets go of what it read and built, so a reused object holds on to nothing. */
+  end(): void {
+    this.#names = null;
+    this.builtArrays = undefined;
   }
 
   /** Charges walking `items` elements or characters: one step per ITEMS_PER_STEP, at least one. */

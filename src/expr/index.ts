@@ -7,10 +7,11 @@
  * properties of the context and is bounded in steps and in what it produces. Every failure, at either
  * stage, is an `ExpressionError` with a message meant for the person who wrote the expression.
  */
+import { Bindings } from "./bindings.js";
 import { Evaluation } from "./budget.js";
 import { ExpressionError } from "./errors.js";
 import { BUILTIN_FUNCTIONS } from "./functions.js";
-import { compileTree } from "./interpreter.js";
+import { type CompiledTree, compileTree } from "./interpreter.js";
 import {
   ITEMS_PER_STEP,
   MAX_DEPTH,
@@ -24,6 +25,7 @@ import { parse } from "./parser.js";
 import { snapshot } from "./snapshot.js";
 import { type ResultType, typeOfResult } from "./values.js";
 
+export { Bindings } from "./bindings.js";
 export { ExpressionError } from "./errors.js";
 export { snapshot } from "./snapshot.js";
 export { type ResultType, truthy, typeOfResult } from "./values.js";
@@ -34,6 +36,8 @@ export interface CompiledExpression {
   readonly names: ReadonlySet<string>;
   /** The value of the expression in `context` (a JSON value); throws ExpressionError. */
   evaluate(context: Record<string, unknown>): unknown;
+  /** The value of the expression over `bindings`, which many expressions at one place can share. */
+  evaluateIn(bindings: Bindings): unknown;
 }
 
 /** The reply of the debugger's evaluate endpoint: a result and its type, or an error message. */
@@ -67,27 +71,51 @@ function asExpressionFailure(error: unknown): unknown {
 /** Parses and checks `source`; throws ExpressionError (with `position` for syntax errors). */
 export function compile(source: string): CompiledExpression {
   if (typeof source !== "string") throw new ExpressionError("expression must be a string");
-  let tree: ReturnType<typeof compileTree>;
+  let tree: CompiledTree;
   try {
     tree = compileTree(parse(source));
   } catch (error) {
     throw asExpressionFailure(error);
   }
-  const { run, nodeCount, names } = tree;
-  return Object.freeze({
-    source,
-    names,
-    evaluate(context: Record<string, unknown>): unknown {
-      if (typeof context !== "object" || context === null || Array.isArray(context)) {
-        throw new ExpressionError("context must be an object");
-      }
-      try {
-        return run(new Evaluation(context, nodeCount));
-      } catch (error) {
-        throw asExpressionFailure(error);
-      }
-    },
-  });
+  return Object.freeze(new Compiled(source, tree));
+}
+
+/**
+ * A class rather than closures per expression, so that the many conditions a debugger holds share one
+ * `evaluateIn`, which the JIT can then inline where they are checked.
+ */
+class Compiled implements CompiledExpression {
+  readonly names: ReadonlySet<string>;
+  readonly #run: CompiledTree["run"];
+  readonly #nodeCount: number;
+  // One Evaluation per expression, reused: a breakpoint condition runs on every delivery, and allocating one each
+  // time is a good part of the garbage the debugger makes. Nothing an expression does calls back into it, but
+  // should anything ever re-enter (a Proxy in a context), that run gets an object of its own.
+  readonly #reusable = new Evaluation();
+
+  constructor(
+    readonly source: string,
+    tree: CompiledTree,
+  ) {
+    this.names = tree.names;
+    this.#run = tree.run;
+    this.#nodeCount = tree.nodeCount;
+  }
+
+  evaluate(context: Record<string, unknown>): unknown {
+    return this.evaluateIn(new Bindings(context));
+  }
+
+  evaluateIn(bindings: Bindings): unknown {
+    const evaluation = this.#reusable.running ? new Evaluation() : this.#reusable;
+    try {
+      return this.#run(evaluation.begin(bindings, this.#nodeCount));
+    } catch (error) {
+      throw asExpressionFailure(error);
+    } finally {
+      evaluation.end();
+    }
+  }
 }
 
 /** Recently compiled expressions, for callers that evaluate by source text; bounded, oldest out. */

@@ -14,7 +14,7 @@ import { arityMessage, findBuiltin } from "./functions.js";
 import { MAX_DEPTH } from "./limits.js";
 import { add, arithmetic, compare, isMember, unaryNumber } from "./operators.js";
 import type { ParsedNode } from "./parser.js";
-import { assertAllowedKey, readMember, readName, truthy } from "./values.js";
+import { assertAllowedKey, readMember, truthy } from "./values.js";
 
 export type Evaluator = (evaluation: Evaluation) => unknown;
 
@@ -87,7 +87,7 @@ function compileLiteral(node: jsep.Literal): Evaluator {
 function compileName(node: jsep.Identifier & ParsedNode): Evaluator {
   const name = node.name;
   assertAllowedKey(name, node.start);
-  return (evaluation) => readName(evaluation.context, name);
+  return (evaluation) => evaluation.names.read(name);
 }
 
 /** One `.key`, `[key]`, `?.key` or `?.[key]` step of a member chain. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { JsonObject } from "../../core/types.js";
-import { compile, truthy } from "../../expr/index.js";
+import { Bindings, compile, truthy } from "../../expr/index.js";
 
 /** A test on one payload. Filter and router are written against this, not against the expression language. */
 export type Condition = (payload: JsonObject) => boolean;
@@ -17,7 +17,7 @@ export type ConditionSource = string | Condition;
 export function conditionFrom(source: ConditionSource): Condition {
   if (typeof source === "function") return source;
   const expression = compile(source);
-  return (payload) => truthy(expression.evaluate({ ...payload, payload }));
+  return (payload) => truthy(expression.evaluateIn(new Bindings(payload, { payload })));
 }
 
 const isConditionSource = (value: unknown): value is ConditionSource =>
