@@ -31,3 +31,10 @@ export const newId: IdFactory = () => crypto.randomUUID();
 
 /** Monotonic seconds for durations; `performance` is a Web-standard global on every runtime we serve. */
 export const monotonicSeconds = (): number => performance.now() / 1000;
+
+/**
+ * The seconds between two `monotonicSeconds()` readings, to the microsecond: the clock resolves no finer (browsers
+ * and Workers much coarser), and the digits past it cost bytes and time in every event log that stores a
+ * duration (`0.040243641999997` becomes `0.040244`).
+ */
+export const secondsSince = (start: number): number => Math.round((monotonicSeconds() - start) * 1e6) / 1e6;

@@ -1,4 +1,4 @@
-import { type Clock, defaultClock, monotonicSeconds } from "./clock.js";
+import { type Clock, defaultClock, monotonicSeconds, secondsSince } from "./clock.js";
 import { type CompiledFlow, type CompiledRoutine, mapPayload, type Route } from "./compiled-flow.js";
 import { Deque } from "./deque.js";
 import { InvalidStateError, NotFoundError, RoutineUsageError } from "./errors.js";
@@ -421,7 +421,7 @@ export class Job {
     context.closed = true;
     if (!fromPump) this.#running.delete(delivery);
     if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
-    const duration = monotonicSeconds() - startedAt;
+    const duration = secondsSince(startedAt);
     const routine_id = delivery.routine_id;
     if (error === undefined) {
       this.log.append("routine_completed", {

@@ -15,6 +15,16 @@ describe("demo flows", () => {
     ]);
   });
 
+  test("routine durations are seconds to the microsecond, never negative", async () => {
+    const { job } = await runFlow(demoFlow("linear_flow"), { params: { data: "hello", count: 20 } });
+    const durations = eventsOf(job, "routine_completed").map((e) => e.data.duration as number);
+    expect(durations).toHaveLength(61);
+    for (const duration of durations) {
+      expect(duration).toBeGreaterThanOrEqual(0);
+      expect(Math.round(duration * 1e6) / 1e6).toBe(duration);
+    }
+  });
+
   test("linear_flow: empty data is invalid and never reaches the sink", async () => {
     const { record, job } = await runFlow(demoFlow("linear_flow"), { params: { data: "", count: 2 } });
 

@@ -21,7 +21,8 @@ describe("Bindings", () => {
       },
     );
     const names = new Bindings(context);
-    for (const source of ["index > 0", "index < 5", "index == 1"]) expect(compile(source).evaluateIn(names)).toBe(true);
+    for (const source of ["index > 0", "index < 5", "index == 1"])
+      expect(compile(source).evaluateIn(names)).toBe(true);
     expect(reads).toBe(1);
     names.reset({ index: 7 });
     expect(compile("index").evaluateIn(names)).toBe(7);

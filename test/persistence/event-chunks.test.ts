@@ -87,4 +87,31 @@ describe("event chunks", () => {
     expect(seqs(1500, 1500, 10)).toEqual([]);
     expect(seqs(0, 1500, 0)).toEqual([]);
   });
+
+  test("a frozen data object shared by many events is written once per chunk, and every event gets it back", () => {
+    const shared = [Object.freeze({ routine_id: "a", slot_name: "in" }), Object.freeze({ routine_id: "b" })];
+    // Shared frozen objects, fresh ones, and a frozen one used only once, interleaved.
+    const data = (seq: number) =>
+      seq % 3 === 0 ? shared[seq % 2]! : seq % 7 === 0 ? Object.freeze({ once: seq }) : { seq };
+    const events = log(1, 1200, data);
+    expect(decodeAll(events)).toEqual(events);
+
+    const texts = encodeChunks(events).map((chunk) => chunk.events);
+    const perChunk = texts.map((text) => text.split('"slot_name":"in"').length - 1);
+    expect(perChunk).toEqual(texts.map(() => 1));
+    const unshared = encodeChunks(log(1, 1200, (seq) => ({ ...data(seq) }))).map((chunk) => chunk.events);
+    expect(texts.join("").length).toBeLessThan(unshared.join("").length);
+  });
+
+  test("an event whose data is shared with an earlier one decodes even when the earlier one is skipped", () => {
+    const shared = Object.freeze({ routine_id: "a" });
+    const texts = encodeChunks(log(1, 20, (seq) => (seq % 2 === 0 ? shared : { seq }))).map((c) => c.events);
+    const page = decodeChunks("j1", texts, 10, 14, 100);
+    expect(page.map((event) => [event.seq, event.data])).toEqual([
+      [11, { seq: 11 }],
+      [12, shared],
+      [13, { seq: 13 }],
+      [14, shared],
+    ]);
+  });
 });

@@ -10,5 +10,6 @@ export interface SqliteDriver {
   run(sql: string, params?: readonly SqlValue[]): { changes: number };
   /** Runs `fn` in one transaction: all its writes land, or none do when it throws. */
   tx<T>(fn: () => T): T;
-  close(): void;
+  /** Releases the database; resolves once anything it ran in the background (a checkpoint) has finished too. */
+  close(): void | Promise<void>;
 }

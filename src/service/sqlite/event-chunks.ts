@@ -9,8 +9,10 @@ import type { JobEvent, JobEventType, JsonObject } from "../../core/types.js";
  * The text is columnar, because serialising is most of what is left: `[first_seq, type_names, type_indexes,
  * timestamp_runs, data]`. Event types repeat, so each is written once per chunk and referred to by index;
  * timestamps repeat in runs (a busy job logs hundreds of events per millisecond), so they are
- * `[timestamp, count, …]` runs. On linear_flow's events that is 41% fewer bytes than `[seq, type, timestamp,
- * data]` tuples, and about 30% less CPU to write.
+ * `[timestamp, count, …]` runs. And the engine shares one frozen data object among many events (every
+ * `slot_called` and `routine_started` of a slot): within a chunk such an object is written once, and each later
+ * event that carries it holds its position in `data` instead (a number, where data is otherwise always an object).
+ * On linear_flow's events that is 30% fewer bytes than writing every data object, and 20% less CPU.
  *
  * Chunks stay small so that reading a page of a long log parses little more than the page; a chunk whose text
  * would pass `MAX_CHUNK_CHARS` is split further (Durable Object SQLite refuses rows over 2 MB).
@@ -23,7 +25,8 @@ type ChunkJson = [
   type_names: JobEventType[],
   type_indexes: number[],
   timestamp_runs: (string | number)[],
-  data: JsonObject[],
+  /** An event's data, or the position of an earlier event of the chunk whose data is the same object. */
+  data: (JsonObject | number)[],
 ];
 
 export interface EncodedChunk {
@@ -63,7 +66,9 @@ function toChunkJson(events: readonly JobEvent[]): ChunkJson {
   const typeIndex = new Map<JobEventType, number>();
   const typeIndexes: number[] = [];
   const timestampRuns: (string | number)[] = [];
-  const data: JsonObject[] = [];
+  const data: (JsonObject | number)[] = [];
+  // Only frozen objects are looked for: the engine's shared ones are, and a lookup per event would cost more.
+  const sharedAt = new Map<JsonObject, number>();
   let timestamp = events[0]!.timestamp;
   let run = 0;
   for (const event of events) {
@@ -79,7 +84,16 @@ function toChunkJson(events: readonly JobEvent[]): ChunkJson {
       timestamp = event.timestamp;
       run = 1;
     }
-    data.push(event.data);
+    const eventData = event.data;
+    if (Object.isFrozen(eventData)) {
+      const at = sharedAt.get(eventData);
+      if (at !== undefined) {
+        data.push(at);
+        continue;
+      }
+      sharedAt.set(eventData, data.length);
+    }
+    data.push(eventData);
   }
   timestampRuns.push(timestamp, run);
   return [events[0]!.seq, typeNames, typeIndexes, timestampRuns, data];
@@ -107,12 +121,13 @@ export function decodeChunks(
         const seq = firstSeq + position;
         if (seq <= after) continue;
         if (seq > through || events.length >= limit) return events;
+        const eventData = data[position]!;
         events.push({
           seq,
           job_id: jobId,
           type: typeNames[typeIndexes[position]!]!,
           timestamp,
-          data: data[position]!,
+          data: typeof eventData === "number" ? (data[eventData] as JsonObject) : eventData,
         });
       }
     }

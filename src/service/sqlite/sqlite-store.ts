@@ -257,7 +257,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.db.close();
+    await this.db.close();
   }
 }
 
