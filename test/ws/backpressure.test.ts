@@ -7,10 +7,14 @@ const MAX_QUEUE = 1000;
 const COUNT = 4200;
 const TOTAL = 5 + 12 * COUNT;
 
-/** linear_flow's twin: the same routines and wiring under another id, so a flow socket can watch one and not the other. */
+/**
+ * Twins of linear_flow, made the same way (a DSL dict) so that they differ only in their id: a flow socket watches
+ * one and not the other. linear_flow itself would not do as the unwatched side: the DSL's defaults are not its own.
+ */
 const WATCHED_FLOW = "linear_flow_watched";
-const twinOfLinearFlow = {
-  flow_id: WATCHED_FLOW,
+const UNWATCHED_FLOW = "linear_flow_unwatched";
+const twinOfLinearFlow = (flow_id: string) => ({
+  flow_id,
   dsl_dict: {
     routines: {
       source: { class: "DemoSource" },
@@ -24,7 +28,7 @@ const twinOfLinearFlow = {
       { from: "transformer.output", to: "sink.input" },
     ],
   },
-};
+});
 
 /**
  * Runs one 50 000-event job and resolves with the CPU time this process spent while it ran. The server is in this
@@ -53,9 +57,10 @@ describe("backpressure", () => {
   let target: WsTarget;
   beforeAll(async () => {
     target = await startNodeTarget({ config: { wsMaxQueue: MAX_QUEUE } });
-    await api(target, "POST", "/api/flows", twinOfLinearFlow);
+    for (const flow_id of [WATCHED_FLOW, UNWATCHED_FLOW])
+      await api(target, "POST", "/api/flows", twinOfLinearFlow(flow_id));
     // Warm up the engine and the JIT on both flows before anything is measured.
-    await timedJob(target, "linear_flow");
+    await timedJob(target, UNWATCHED_FLOW);
     await timedJob(target, WATCHED_FLOW);
   }, 30_000);
   afterAll(() => target.close());
@@ -80,10 +85,10 @@ describe("backpressure", () => {
     const heapBefore = process.memoryUsage().heapUsed;
     // Interleaved, in alternating order, so drift (GC, the growing store) weighs on both sides alike.
     for (let round = 0; round < 15; round++) {
-      const pair = round % 2 === 0 ? ["linear_flow", WATCHED_FLOW] : [WATCHED_FLOW, "linear_flow"];
+      const pair = round % 2 === 0 ? [UNWATCHED_FLOW, WATCHED_FLOW] : [WATCHED_FLOW, UNWATCHED_FLOW];
       for (const flow_id of pair) {
         const run = await timedJob(target, flow_id);
-        if (flow_id === "linear_flow") withoutReader.push(run.ms);
+        if (flow_id === UNWATCHED_FLOW) withoutReader.push(run.ms);
         else {
           withStalledReader.push(run.ms);
           stalledJob = run.job_id;

@@ -271,9 +271,9 @@ export class Connection {
       this.subscription.follow(stream);
       if (this.#stalled) stream.suspend();
     }
+    this.#lastStream = stream;
     if (this.#stalled) return;
     stream.offer(event);
-    this.#lastStream = stream;
     if (this.scope.kind === "flow" && stream.ended && !stream.replaying) {
       // Nothing follows a job's ending: forget the stream so a long-lived flow socket holds no state per old job.
       this.subscription.unfollow(event.job_id);

@@ -73,8 +73,10 @@ export class WsHub {
   readonly #context: ConnectionContext;
 
   readonly #connections = new Set<Connection>();
-  readonly #byJob = new Map<string, Set<Connection>>();
-  readonly #byFlow = new Map<string, Set<Connection>>();
+  // Arrays, replaced rather than changed: the listener walks them for every event the engine logs, without an
+  // iterator, and a connection leaving mid-walk does not disturb the walk.
+  readonly #byJob = new Map<string, readonly Connection[]>();
+  readonly #byFlow = new Map<string, readonly Connection[]>();
   /** `/ws` sockets: they get every job's `job_*` events. */
   readonly #lobby = new Set<Connection>();
   /** The jobs and flow each connection is routed under, so leaving costs O(its own routes). */
@@ -197,28 +199,24 @@ export class WsHub {
   /** The engine's listener: synchronous, queue-only. */
   readonly #route = (event: JobEvent, flow_id: string): void => {
     const followers = this.#byJob.get(event.job_id);
-    if (followers) for (const connection of followers) connection.offer(event);
+    if (followers) for (let i = 0; i < followers.length; i++) followers[i]!.offer(event);
     const watchers = this.#byFlow.get(flow_id);
-    if (watchers) for (const connection of watchers) connection.offer(event);
+    if (watchers) for (let i = 0; i < watchers.length; i++) watchers[i]!.offer(event);
     if (this.#lobby.size > 0 && isLifecycleEvent(event.type)) {
       for (const connection of this.#lobby) connection.offerLifecycle(event);
     }
   };
 
   #addRoute(
-    index: Map<string, Set<Connection>>,
+    index: Map<string, readonly Connection[]>,
     key: string,
     connection: Connection,
     kind: "job" | "flow",
   ): void {
     const routes = this.#routesOf.get(connection);
     if (!routes) return;
-    let set = index.get(key);
-    if (!set) {
-      set = new Set();
-      index.set(key, set);
-    }
-    set.add(connection);
+    const routed = index.get(key) ?? [];
+    if (!routed.includes(connection)) index.set(key, [...routed, connection]);
     if (kind === "job") routes.jobs.add(key);
     else routes.flow_id = key;
   }
@@ -304,9 +302,10 @@ export class WsHub {
   };
 }
 
-function removeFrom(index: Map<string, Set<Connection>>, key: string, connection: Connection): void {
-  const set = index.get(key);
-  if (!set) return;
-  set.delete(connection);
-  if (set.size === 0) index.delete(key);
+function removeFrom(index: Map<string, readonly Connection[]>, key: string, connection: Connection): void {
+  const routed = index.get(key);
+  if (!routed) return;
+  const rest = routed.filter((other) => other !== connection);
+  if (rest.length === 0) index.delete(key);
+  else index.set(key, rest);
 }
