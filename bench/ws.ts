@@ -11,6 +11,7 @@ import { startNodeServer } from "../src/entry/node.js";
 import { defaultRegistry } from "../src/routines/index.js";
 import { MemoryStore } from "../src/service/memory-store.js";
 import { createServices, type Services } from "../src/service/services.js";
+import { linearFlowDsl } from "../test/support/linear-flow-dsl.js";
 import type { BenchRow } from "./report.js";
 
 /**
@@ -240,20 +241,8 @@ async function stalledClientCost() {
   const { services } = server;
   // Two flows made the same way, one watched by the stalled client: comparing with a built-in demo flow instead
   // would also measure how the two definitions differ (the DSL's defaults are not linear_flow's).
-  const dsl_dict = {
-    routines: {
-      source: { class: "DemoSource" },
-      validator: { class: "DemoValidator" },
-      transformer: { class: "DemoTransformer" },
-      sink: { class: "DemoSink" },
-    },
-    connections: [
-      { from: "source.output", to: "validator.input" },
-      { from: "validator.valid", to: "transformer.input" },
-      { from: "transformer.output", to: "sink.input" },
-    ],
-  };
-  for (const flow_id of ["watched", "unwatched"]) await services.flows.create({ flow_id, dsl_dict });
+  for (const flow_id of ["watched", "unwatched"])
+    await services.flows.create({ flow_id, dsl_dict: linearFlowDsl });
   const cpuOf = async (flow_id: string) => {
     await services.jobs.flushed();
     const before = process.cpuUsage();

@@ -2,6 +2,7 @@ import { describe, expect, test } from "vitest";
 import { FlowInvalidError } from "../../src/core/errors.js";
 import { parseAndValidateFlowDsl, parseFlowDsl } from "../../src/dsl/index.js";
 import { defaultRegistry, demoFlows } from "../../src/routines/index.js";
+import { linearFlowDsl } from "../support/linear-flow-dsl.js";
 
 const now = "2026-01-15T08:30:00.000Z";
 const linearFlow = demoFlows(now)[0]!;
@@ -39,20 +40,7 @@ describe("parseFlowDsl reads a document into a FlowDefinition", () => {
   });
 
   test("JSON text and an already-parsed object give the same flow", () => {
-    const object = {
-      flow_id: "linear_flow",
-      routines: {
-        source: { class: "DemoSource" },
-        validator: { class: "DemoValidator" },
-        transformer: { class: "DemoTransformer" },
-        sink: { class: "DemoSink" },
-      },
-      connections: [
-        { from: "source.output", to: "validator.input" },
-        { from: "validator.valid", to: "transformer.input" },
-        { from: "transformer.output", to: "sink.input" },
-      ],
-    };
+    const object = { flow_id: "linear_flow", ...linearFlowDsl };
     expect(parse(JSON.stringify(object))).toEqual(linearFlow);
     expect(parse(object)).toEqual(linearFlow);
   });

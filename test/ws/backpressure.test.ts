@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { linearFlowDsl } from "../support/linear-flow-dsl.js";
 import { api, isType, type Message, openSocket, startNodeTarget, type WsTarget } from "../support/ws.js";
 
 const MAX_QUEUE = 1000;
@@ -13,22 +14,7 @@ const TOTAL = 5 + 12 * COUNT;
  */
 const WATCHED_FLOW = "linear_flow_watched";
 const UNWATCHED_FLOW = "linear_flow_unwatched";
-const twinOfLinearFlow = (flow_id: string) => ({
-  flow_id,
-  dsl_dict: {
-    routines: {
-      source: { class: "DemoSource" },
-      validator: { class: "DemoValidator" },
-      transformer: { class: "DemoTransformer" },
-      sink: { class: "DemoSink" },
-    },
-    connections: [
-      { from: "source.output", to: "validator.input" },
-      { from: "validator.valid", to: "transformer.input" },
-      { from: "transformer.output", to: "sink.input" },
-    ],
-  },
-});
+const twinOfLinearFlow = (flow_id: string) => ({ flow_id, dsl_dict: linearFlowDsl });
 
 /**
  * Runs one 50 000-event job and resolves with the CPU time this process spent while it ran. The server is in this
