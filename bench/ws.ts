@@ -228,10 +228,11 @@ async function filteredBytes(server: Server) {
 }
 
 /**
- * Rounds of the stalled-client measurement. One 50 000-event job takes ~50 ms of CPU, and on this VM two identical
- * jobs differ by ±20 % (collector, JIT, the core's speed); the median of many back-to-back pairs is what is steady.
+ * Rounds of the stalled-client measurement. One 50 000-event job takes ~40 ms of CPU, and on this VM two identical
+ * jobs differ by ±35 % (collector, JIT, the core's speed): with 61 rounds, the same flow against itself read 0.92–1.12.
+ * The median of many back-to-back pairs is what steadies, by the square root of their number.
  */
-const STALL_ROUNDS = 41;
+const STALL_ROUNDS = 101;
 
 /** CPU time of 50 000-event jobs with a client that never reads versus none (median of interleaved runs). */
 async function stalledClientCost() {
