@@ -14,9 +14,9 @@
 import { BreakpointCreateSchema } from "../src/core/breakpoints.js";
 import { compileFlow } from "../src/core/compiled-flow.js";
 import { JobDebugger } from "../src/core/debugger.js";
-import type { Connection, FlowDefinition } from "../src/core/flow.js";
+import type { FlowDefinition } from "../src/core/flow.js";
 import { Job } from "../src/core/job.js";
-import { defineRoutine, RoutineRegistry, type SlotHandler } from "../src/core/routine.js";
+import { benchFlow, benchRegistry, chainFlow, passIds } from "./bench-flows.js";
 import type { BenchRow } from "./report.js";
 
 const ITEMS = 2_000;
@@ -26,58 +26,6 @@ const RUNS = 41;
 const TARGET_ADDED_NS = 1000;
 /** Reads the payload like a real condition does, and never holds (every index is ≥ 0). */
 const CONDITION = "index < 0 and payload.index != 7";
-
-const emitItems: SlotHandler = (payload, ctx) => {
-  const count = Number(payload.count);
-  for (let index = 0; index < count; index++) ctx.emit("output", { index });
-};
-const passThrough: SlotHandler = (payload, ctx) => ctx.emit("output", payload);
-const swallow: SlotHandler = () => {};
-
-const registry = new RoutineRegistry().registerAll([
-  defineRoutine({
-    name: "BenchSource",
-    slots: ["trigger"],
-    events: ["output"],
-    handlers: { trigger: emitItems },
-  }),
-  defineRoutine({
-    name: "BenchPass",
-    slots: ["input"],
-    events: ["output"],
-    handlers: { input: passThrough },
-  }),
-  defineRoutine({ name: "BenchSink", slots: ["input"], events: [], handlers: { input: swallow } }),
-]);
-
-const wire = (from: string, to: string): Connection => ({
-  source_routine: from,
-  source_event: "output",
-  target_routine: to,
-  target_slot: "input",
-  param_mapping: null,
-});
-
-function flowOf(
-  flow_id: string,
-  routines: FlowDefinition["routines"],
-  connections: Connection[],
-): FlowDefinition {
-  const now = new Date().toISOString();
-  return {
-    flow_id,
-    routines,
-    connections,
-    execution_strategy: "sequential",
-    max_workers: 1,
-    timeout: null,
-    created_at: now,
-    updated_at: now,
-  };
-}
-
-const instance = (class_name: string) => ({ class_name, config: {}, error_handler: null });
-const ids = Array.from({ length: WIDTH }, (_, i) => `r${i}`);
 
 interface Shape {
   name: string;
@@ -91,20 +39,16 @@ interface Shape {
 
 const spread: Shape = {
   name: `chain of ${WIDTH}, one breakpoint on each routine (1 condition per delivery)`,
-  flow: flowOf(
-    "bench_debug_chain",
-    { source: instance("BenchSource"), ...Object.fromEntries(ids.map((id) => [id, instance("BenchPass")])) },
-    [wire("source", "r0"), ...ids.slice(1).map((id, i) => wire(ids[i]!, id))],
-  ),
-  targets: ids,
+  flow: chainFlow("bench_debug_chain", WIDTH),
+  targets: passIds(WIDTH),
   items: ITEMS,
   deliveries: 1 + ITEMS * WIDTH,
 };
 
 const stacked: Shape = {
   name: `source → one routine holding all ${BREAKPOINTS} breakpoints (${BREAKPOINTS} conditions per delivery)`,
-  flow: flowOf("bench_debug_stacked", { source: instance("BenchSource"), target: instance("BenchSink") }, [
-    wire("source", "target"),
+  flow: benchFlow("bench_debug_stacked", { source: "BenchSource", target: "BenchSink" }, [
+    ["source", "target"],
   ]),
   targets: Array.from({ length: BREAKPOINTS }, () => "target"),
   // As many deliveries as the chain.
@@ -116,7 +60,10 @@ let jobCounter = 0;
 
 /** One job over `shape`, with its 10 breakpoints armed or with no debugger at all; returns CPU seconds. */
 async function runJob(shape: Shape, withBreakpoints: boolean): Promise<number> {
-  const job = new Job({ job_id: `bench-debug-${++jobCounter}`, flow: compileFlow(shape.flow, registry) });
+  const job = new Job({
+    job_id: `bench-debug-${++jobCounter}`,
+    flow: compileFlow(shape.flow, benchRegistry),
+  });
   if (withBreakpoints) {
     const debug = new JobDebugger(job);
     shape.targets.forEach((routine_id, i) => {

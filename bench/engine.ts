@@ -3,15 +3,11 @@
  * side by side in one process so the ratio survives a noisy machine better than either figure alone.
  */
 import { compileFlow } from "../src/core/compiled-flow.js";
-import type { Connection, FlowDefinition } from "../src/core/flow.js";
+import type { FlowDefinition } from "../src/core/flow.js";
 import { Job } from "../src/core/job.js";
-import {
-  defineRoutine,
-  type RoutineContext,
-  RoutineRegistry,
-  type SlotHandler,
-} from "../src/core/routine.js";
+import type { RoutineContext } from "../src/core/routine.js";
 import type { JsonObject } from "../src/core/types.js";
+import { benchRegistry, chainFlow, emitItems, fanOutFlow, passThrough } from "./bench-flows.js";
 import type { Row } from "./report.js";
 import { percentile } from "./report.js";
 
@@ -21,32 +17,6 @@ const RUNS = 5;
 const TARGET_DELIVERIES_PER_SECOND = 500_000;
 const WIDTH = 10;
 
-// ------------------------------------------------------------------- the handlers both sides call
-
-const emitItems: SlotHandler = (payload, ctx) => {
-  const count = Number(payload.count);
-  for (let index = 0; index < count; index++) ctx.emit("output", { index });
-};
-
-const passThrough: SlotHandler = (payload, ctx) => {
-  ctx.emit("output", payload);
-};
-
-const registry = new RoutineRegistry().registerAll([
-  defineRoutine({
-    name: "BenchSource",
-    slots: ["trigger"],
-    events: ["output"],
-    handlers: { trigger: emitItems },
-  }),
-  defineRoutine({
-    name: "BenchPass",
-    slots: ["input"],
-    events: ["output"],
-    handlers: { input: passThrough },
-  }),
-]);
-
 // ----------------------------------------------------------------------------------------- shapes
 
 interface Shape {
@@ -54,33 +24,6 @@ interface Shape {
   flow: FlowDefinition;
   /** Calls the same handlers without the engine for `items` items; returns how many handler calls it made. */
   direct(items: number): number;
-}
-
-const wire = (from: string, to: string): Connection => ({
-  source_routine: from,
-  source_event: "output",
-  target_routine: to,
-  target_slot: "input",
-  param_mapping: null,
-});
-
-function flowOf(flow_id: string, connections: Connection[]): FlowDefinition {
-  const routines: FlowDefinition["routines"] = {
-    source: { class_name: "BenchSource", config: {}, error_handler: null },
-  };
-  for (let i = 0; i < WIDTH; i++)
-    routines[`r${i}`] = { class_name: "BenchPass", config: {}, error_handler: null };
-  const now = new Date().toISOString();
-  return {
-    flow_id,
-    routines,
-    connections,
-    execution_strategy: "sequential",
-    max_workers: 1,
-    timeout: null,
-    created_at: now,
-    updated_at: now,
-  };
 }
 
 /** A context with nothing behind it but `emit`: what a handler costs when no engine runs it. */
@@ -98,8 +41,6 @@ function directContext(emit: (event: string, payload: JsonObject) => void): Rout
     log: () => {},
   };
 }
-
-const indexes = Array.from({ length: WIDTH }, (_, i) => i);
 
 function chainDirect(): Shape["direct"] {
   let current: JsonObject = {};
@@ -129,19 +70,13 @@ function fanOutDirect(): Shape["direct"] {
 
 const chain: Shape = {
   name: `chain of ${WIDTH}`,
-  flow: flowOf("bench_chain", [
-    wire("source", "r0"),
-    ...indexes.slice(1).map((i) => wire(`r${i - 1}`, `r${i}`)),
-  ]),
+  flow: chainFlow("bench_chain", WIDTH),
   direct: chainDirect(),
 };
 
 const fanOut: Shape = {
   name: `fan-out 1→${WIDTH}`,
-  flow: flowOf(
-    "bench_fan_out",
-    indexes.map((i) => wire("source", `r${i}`)),
-  ),
+  flow: fanOutFlow("bench_fan_out", WIDTH),
   direct: fanOutDirect(),
 };
 
@@ -150,7 +85,7 @@ const fanOut: Shape = {
 let jobCounter = 0;
 
 async function runJob(shape: Shape, items: number): Promise<void> {
-  const job = new Job({ job_id: `bench-${++jobCounter}`, flow: compileFlow(shape.flow, registry) });
+  const job = new Job({ job_id: `bench-${++jobCounter}`, flow: compileFlow(shape.flow, benchRegistry) });
   job.start("source", { count: items });
   const record = await job.done;
   if (record.status !== "completed") throw new Error(`bench job ${record.job_id} ended ${record.status}`);
