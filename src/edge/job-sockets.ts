@@ -1,5 +1,11 @@
 import type { ControlMessage } from "../api/ws/protocol.js";
-import { DEBUG_EVENT_TYPES, type EventFraming, frameEvent, parseClientMessage } from "../api/ws/protocol.js";
+import {
+  DEBUG_EVENT_TYPES,
+  type EventFraming,
+  frameEvent,
+  metricsMessage,
+  parseClientMessage,
+} from "../api/ws/protocol.js";
 import type { Clock } from "../core/clock.js";
 import type { JobEvent, JobEventType } from "../core/types.js";
 import type { JobMetrics } from "../core/views.js";
@@ -90,19 +96,7 @@ export class JobSockets {
     };
     sendMessage(server, connectedMessage(state.connection_id, this.clock, this.heartbeatSeconds));
     if (scope === "monitor") {
-      const m = await source.metrics();
-      sendMessage(server, {
-        type: "metrics",
-        job_id: source.job_id,
-        metrics: {
-          start_time: m.start_time,
-          end_time: m.end_time,
-          duration: m.duration,
-          total_events: m.total_events,
-          total_slot_calls: m.total_slot_calls,
-          total_event_emits: m.total_event_emits,
-        },
-      });
+      sendMessage(server, metricsMessage(source.job_id, await source.metrics()));
     } else {
       this.#sendSession(server, state, source.session());
     }

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { readAtMost } from "../../core/read-at-most.js";
 import { ApiError } from "../errors.js";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -50,31 +51,6 @@ export function requestBody(options: { maxBytes: number }): MiddlewareHandler {
     });
     await next();
   };
-}
-
-/** The whole body, or null as soon as it passes `maxBytes` (the rest is not read). */
-async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array | null> {
-  const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }
 
 // JSON whitespace: space, tab, line feed, carriage return.

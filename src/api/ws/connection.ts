@@ -10,6 +10,7 @@ import {
   DEBUG_EVENT_TYPES,
   type EventFraming,
   frameEvent,
+  metricsMessage,
   parseClientMessage,
   type WsErrorCode,
 } from "./protocol.js";
@@ -151,19 +152,7 @@ export class Connection {
       case "job": {
         // The stream exists (holding live events) before anything is read, so nothing falls between read and live.
         const stream = this.#followJob(scope.job_id);
-        const m = await this.ctx.jobs.metrics(scope.job_id);
-        this.#control({
-          type: "metrics",
-          job_id: scope.job_id,
-          metrics: {
-            start_time: m.start_time,
-            end_time: m.end_time,
-            duration: m.duration,
-            total_events: m.total_events,
-            total_slot_calls: m.total_slot_calls,
-            total_event_emits: m.total_event_emits,
-          },
-        });
+        this.#control(metricsMessage(scope.job_id, await this.ctx.jobs.metrics(scope.job_id)));
         this.#replay(stream, scope.since);
         return;
       }

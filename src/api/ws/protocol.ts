@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JOB_EVENT_TYPES, type JobEvent, type JobEventType } from "../../core/types.js";
+import type { JobMetrics } from "../../core/views.js";
 import { ID_PATTERN } from "../schemas/common.js";
 
 /**
@@ -126,6 +127,22 @@ export interface JobMetricsMessage {
     total_events: number;
     total_slot_calls: number;
     total_event_emits: number;
+  };
+}
+
+/** The `metrics` message a job monitor socket opens with: the summary fields of the job's metrics. */
+export function metricsMessage(job_id: string, m: JobMetrics): JobMetricsMessage {
+  return {
+    type: "metrics",
+    job_id,
+    metrics: {
+      start_time: m.start_time,
+      end_time: m.end_time,
+      duration: m.duration,
+      total_events: m.total_events,
+      total_slot_calls: m.total_slot_calls,
+      total_event_emits: m.total_event_emits,
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { readAtMost } from "../../core/read-at-most.js";
 import { defineRoutine, type RoutineContext } from "../../core/routine.js";
 import type { JsonObject } from "../../core/types.js";
 import { TemplateSchema } from "./template.js";
@@ -52,25 +53,8 @@ function requestInit(payload: JsonObject, config: HttpFetchConfig, signal: Abort
 /** Reads at most `limit` bytes; the stream is cancelled as soon as the body proves longer. */
 async function readText(response: Response, limit: number): Promise<string> {
   if (response.body === null) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new Error(`response body is larger than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
+  const bytes = await readAtMost(response.body, limit);
+  if (bytes === null) throw new Error(`response body is larger than ${limit} bytes`);
   return new TextDecoder().decode(bytes);
 }
 
