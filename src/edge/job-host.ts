@@ -4,7 +4,7 @@ import { compileFlow } from "../core/compiled-flow.js";
 import { type CallFrame, JobDebugger } from "../core/debugger.js";
 import { InvalidStateError } from "../core/errors.js";
 import type { FlowDefinition } from "../core/flow.js";
-import { Job } from "../core/job.js";
+import { Job, type JobOptions } from "../core/job.js";
 import type { JobSnapshot } from "../core/job-snapshot.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import { isFinished, type JobEvent, type JsonObject } from "../core/types.js";
@@ -54,14 +54,7 @@ export class JobHost {
 
   /** A new job, with its breakpoints and `pause_on_start` installed; `begin()` starts it. */
   static create(spec: JobStartSpec, options: JobHostOptions): JobHost {
-    const job = new Job({
-      job_id: spec.job_id,
-      flow: compileFlow(spec.definition, options.registry),
-      clock: options.clock,
-      maxEvents: EVENTS_HELD_IN_MEMORY,
-      timeout: spec.timeout,
-    });
-    const host = new JobHost(job, options);
+    const host = new JobHost(newJob(spec, options), options);
     for (const create of spec.breakpoints) host.addBreakpoint(create);
     if (spec.pause_on_start) host.#debug().pauseAtNextDelivery();
     return host;
@@ -78,15 +71,7 @@ export class JobHost {
     breakpoints: readonly Breakpoint[],
     options: JobHostOptions,
   ): JobHost {
-    const job = new Job({
-      job_id: spec.job_id,
-      flow: compileFlow(spec.definition, options.registry),
-      clock: options.clock,
-      maxEvents: EVENTS_HELD_IN_MEMORY,
-      timeout: spec.timeout,
-      restore: { snapshot, events: [] },
-    });
-    const host = new JobHost(job, options);
+    const host = new JobHost(newJob(spec, options, { snapshot, events: [] }), options);
     // Hooks go in before the restored job's first pump, which the Job schedules as a macrotask.
     for (const bp of breakpoints) {
       host.#debug().add(bp.breakpoint_id, BreakpointCreateSchema.parse(bp), bp.hit_count);
@@ -176,4 +161,16 @@ export class JobHost {
   evaluate(expression: string, frame_index: number): Evaluation {
     return tryEvaluate(expression, this.#live().evaluationContext(frame_index));
   }
+}
+
+/** The job of `spec`, new or (with `restore`) as a snapshot left it. */
+function newJob(spec: JobStartSpec, options: JobHostOptions, restore?: JobOptions["restore"]): Job {
+  return new Job({
+    job_id: spec.job_id,
+    flow: compileFlow(spec.definition, options.registry),
+    clock: options.clock,
+    maxEvents: EVENTS_HELD_IN_MEMORY,
+    timeout: spec.timeout,
+    restore,
+  });
 }
