@@ -4,8 +4,8 @@ import type { JSONParsed } from "hono/utils/types";
 /**
  * The JSON text of frozen records, remembered per object. Stores hand out frozen records and replace them rather
  * than change them, so a record's text never goes stale, and it is dropped with the record. On Node 20,
- * `JSON.stringify` of a 100-job page is most of what a job-list request costs; joining remembered texts is ~20×
- * cheaper.
+ * `JSON.stringify` of a 100-job page (55–90 µs) was the largest part of a job-list request; joining the remembered
+ * texts takes about 7 µs.
  */
 const texts = new WeakMap<object, string>();
 

@@ -12,7 +12,8 @@ import type { JobEvent, JobEventType, JsonObject } from "../../core/types.js";
  * `[timestamp, count, …]` runs. And the engine shares one frozen data object among many events (every
  * `slot_called` and `routine_started` of a slot): within a chunk such an object is written once, and each later
  * event that carries it holds its position in `data` instead (a number, where data is otherwise always an object).
- * On linear_flow's events that is 30% fewer bytes than writing every data object, and 20% less CPU.
+ * On linear_flow's 120 005 events that is 37% fewer bytes than writing every data object, and half the time to
+ * encode.
  *
  * Chunks stay small so that reading a page of a long log parses little more than the page; a chunk whose text
  * would pass `MAX_CHUNK_CHARS` is split further (Durable Object SQLite refuses rows over 2 MB).
