@@ -134,6 +134,7 @@ export class Job {
   #pumpScheduled = false;
   /** True while the delivery loop runs; an emit from outside it (an async handler) must wake the loop. */
   #inPump = false;
+  #busyMs = 0;
   #resolveDone!: (record: JobRecord) => void;
 
   constructor(options: JobOptions) {
@@ -232,6 +233,15 @@ export class Job {
 
   get status(): JobStatus {
     return this.#status;
+  }
+
+  /**
+   * Milliseconds the delivery loop has held the thread so far: sync handlers, and every listener of the events
+   * they log (streams, persistence). Unlike a job's wall time it does not count other work that ran in between,
+   * so two jobs run side by side can be compared under the same load (bench/ws.ts does).
+   */
+  get busyMs(): number {
+    return this.#busyMs;
   }
 
   get flow(): CompiledFlow {
@@ -340,15 +350,16 @@ export class Job {
   /** The delivery loop. Sync handlers run back to back within a time slice; async ones are awaited by callback. */
   #pump(): void {
     this.#inPump = true;
+    const sliceStart = performance.now();
     try {
-      this.#runQueued();
+      this.#runQueued(sliceStart);
     } finally {
       this.#inPump = false;
+      this.#busyMs += performance.now() - sliceStart;
     }
   }
 
-  #runQueued(): void {
-    const sliceStart = performance.now();
+  #runQueued(sliceStart: number): void {
     let ran = 0;
     const maxWorkers = this.#flow.maxWorkers;
     while (this.#status === "running" && this.#running.size < maxWorkers && this.#queue.length > 0) {

@@ -226,3 +226,46 @@ describe("jobs of one flow share nothing", () => {
     expect(healthy.signal.aborted).toBe(false);
   });
 });
+
+describe("busy time", () => {
+  /** Holds the thread for `ms` like a CPU-bound handler does: no await, no timer. */
+  const Spin = defineRoutine({
+    name: "Spin",
+    slots: ["input"],
+    events: ["output"],
+    handlers: {
+      input(payload, ctx) {
+        const until = performance.now() + 20;
+        while (performance.now() < until);
+        ctx.emit("output", payload);
+      },
+    },
+  });
+  const Wait = defineRoutine({
+    name: "Wait",
+    slots: ["input"],
+    events: ["output"],
+    handlers: {
+      async input(payload, ctx) {
+        await work(80);
+        ctx.emit("output", payload);
+      },
+    },
+  });
+
+  test("counts the time the delivery loop holds the thread, not the time the job waits", async () => {
+    const flow = sketchFlow({
+      routines: { source: "DemoSource", spin: "Spin", wait: "Wait", sink: "DemoSink" },
+      connections: ["source.output -> spin.input", "spin.output -> wait.input", "wait.output -> sink.input"],
+    });
+    const job = startJob(flow, { registry: registryWith(Spin, Wait), params: { data: "x", count: 2 } });
+    expect(job.busyMs).toBe(0);
+    const started = performance.now();
+    await runToEnd(job);
+    const wall = performance.now() - started;
+
+    expect(job.busyMs).toBeGreaterThanOrEqual(40);
+    // Two 80 ms waits (at least one after the other spun) passed with nothing of this job on the thread.
+    expect(wall - job.busyMs).toBeGreaterThanOrEqual(80);
+  });
+});
