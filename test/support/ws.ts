@@ -3,6 +3,7 @@
 import "@hono/zod-openapi";
 import { type ChildProcess, spawn } from "node:child_process";
 import type { IncomingMessage } from "node:http";
+import { expect } from "vitest";
 import WebSocket from "ws";
 import { silentLogger } from "../../src/api/logger.js";
 import { jsonLinesAuditLog } from "../../src/api/middleware/audit.js";
@@ -189,16 +190,36 @@ export async function httpEvents(target: WsTarget, job_id: string, since = 0): P
   }
 }
 
-/** Polls the job until it has finished; bounded. */
-export async function waitForJobEnd(target: WsTarget, job_id: string, timeoutMs = 15_000): Promise<Message> {
+/** Polls `reached` every 20 ms until it holds; bounded. */
+export async function waitUntil(
+  reached: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await api(target, "GET", `/api/jobs/${job_id}`);
-    if (["completed", "failed", "cancelled"].includes(job.status)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${job_id} still ${job.status} after ${timeoutMs} ms`);
+  while (!(await reached())) {
+    if (Date.now() > deadline) throw new Error(`condition still false after ${timeoutMs} ms: ${reached}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** Polls the job until `reached(job)` holds; bounded. */
+export async function waitForJob(
+  target: WsTarget,
+  job_id: string,
+  reached: (job: Message) => boolean,
+  timeoutMs = 15_000,
+): Promise<Message> {
+  let job: Message = {};
+  await waitUntil(async () => {
+    job = await api(target, "GET", `/api/jobs/${job_id}`);
+    return reached(job);
+  }, timeoutMs);
+  return job;
+}
+
+/** Polls the job until it has finished; bounded. */
+export const waitForJobEnd = (target: WsTarget, job_id: string, timeoutMs = 15_000): Promise<Message> =>
+  waitForJob(target, job_id, (job) => ["completed", "failed", "cancelled"].includes(job.status), timeoutMs);
 
 // ---- sockets ------------------------------------------------------------------------------------------------------
 
@@ -376,3 +397,26 @@ export const isType =
   (type: string) =>
   (m: Message): boolean =>
     m.type === type;
+
+/**
+ * Asserts that what a socket received for `job_id` covers seqs 1…`total` in order, each once: as events (plain or
+ * flow-framed) or inside `events:dropped` ranges. Returns how many ranges there were.
+ */
+export function expectSeqsCovered(messages: Message[], job_id: string, total: number): number {
+  let expected = 1;
+  let ranges = 0;
+  for (const m of messages) {
+    if (m.job_id !== job_id) continue;
+    if (m.type === "events:dropped") {
+      expect(m.from_seq).toBe(expected);
+      expect(m.to_seq).toBeGreaterThanOrEqual(m.from_seq);
+      expected = m.to_seq + 1;
+      ranges++;
+    } else if (m.type === "flow_job_event" || isEvent(m)) {
+      expect(m.type === "flow_job_event" ? m.event.seq : m.seq).toBe(expected);
+      expected++;
+    }
+  }
+  expect(expected).toBe(total + 1);
+  return ranges;
+}

@@ -1,7 +1,15 @@
 import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { linearFlowDsl } from "../support/linear-flow-dsl.js";
-import { api, isType, type Message, openSocket, startNodeTarget, type WsTarget } from "../support/ws.js";
+import {
+  api,
+  expectSeqsCovered,
+  isType,
+  openSocket,
+  startNodeTarget,
+  type WsTarget,
+  waitUntil,
+} from "../support/ws.js";
 
 const MAX_QUEUE = 1000;
 /** linear_flow: 5 + 12 per item → 50 405 events. */
@@ -16,27 +24,34 @@ const WATCHED_FLOW = "linear_flow_watched";
 const UNWATCHED_FLOW = "linear_flow_unwatched";
 const twinOfLinearFlow = (flow_id: string) => ({ flow_id, dsl_dict: linearFlowDsl });
 
+interface Pair {
+  watched: { job_id: string; busyMs: number };
+  unwatched: { job_id: string; busyMs: number };
+}
+
 /**
- * Runs one 50 000-event job and resolves with the CPU time this process spent while it ran. The server is in this
- * process and the stalled client does nothing, so this is the job plus whatever the sockets cost it; unlike wall
- * time it does not count other processes on a busy machine.
+ * Runs a 50 000-event job of each twin side by side (the engine interleaves their 4 ms slices, so both run under the
+ * same load, whatever else the machine does) and resolves with each job's busy time: its delivery loop on the
+ * thread, the hub's listener included. `watchedFirst` alternates which one starts first.
  */
-async function timedJob(target: WsTarget, flow_id: string): Promise<{ job_id: string; ms: number }> {
-  // Started in-process rather than over HTTP, so that the measurement begins before the job's first slice, and
-  // only once the previous job's events are stored, so that no job pays for the one before it.
+async function jobPair(target: WsTarget, watchedFirst: boolean): Promise<Pair> {
+  // Started in-process rather than over HTTP, so that both start in the same turn, and only once the previous
+  // jobs' events are stored, so that no job pays for the ones before it.
   const jobs = target.services!.jobs;
   await jobs.flushed();
-  await new Promise((resolve) => setTimeout(resolve, 5));
-  const before = process.cpuUsage();
-  const record = await jobs.start({
-    flow_id,
-    entry_routine_id: "source",
-    entry_params: { data: "x", count: COUNT },
-  });
-  const job = jobs.liveJob(record.job_id)!;
-  await job.done;
-  const used = process.cpuUsage(before);
-  return { job_id: record.job_id, ms: (used.user + used.system) / 1000 };
+  const order = watchedFirst ? [WATCHED_FLOW, UNWATCHED_FLOW] : [UNWATCHED_FLOW, WATCHED_FLOW];
+  const records = await Promise.all(
+    order.map((flow_id) =>
+      jobs.start({ flow_id, entry_routine_id: "source", entry_params: { data: "x", count: COUNT } }),
+    ),
+  );
+  const live = records.map((record) => jobs.liveJob(record.job_id)!);
+  await Promise.all(live.map((job) => job.done));
+  const [watched, unwatched] = (watchedFirst ? live : [live[1], live[0]]).map((job) => ({
+    job_id: job!.job_id,
+    busyMs: job!.busyMs,
+  }));
+  return { watched: watched!, unwatched: unwatched! };
 }
 
 describe("backpressure", () => {
@@ -46,8 +61,7 @@ describe("backpressure", () => {
     for (const flow_id of [WATCHED_FLOW, UNWATCHED_FLOW])
       await api(target, "POST", "/api/flows", twinOfLinearFlow(flow_id));
     // Warm up the engine and the JIT on both flows before anything is measured.
-    await timedJob(target, UNWATCHED_FLOW);
-    await timedJob(target, WATCHED_FLOW);
+    await jobPair(target, true);
   }, 30_000);
   afterAll(() => target.close());
 
@@ -62,71 +76,93 @@ describe("backpressure", () => {
     // reading, slowly. Fill them first; what is measured is a client that reads nothing at all.
     for (let filled = -1; filled !== target.hub!.stats().sent_messages; ) {
       filled = target.hub!.stats().sent_messages;
-      await timedJob(target, WATCHED_FLOW);
+      await jobPair(target, true);
     }
 
-    const withoutReader: number[] = [];
-    const withStalledReader: number[] = [];
-    let stalledJob = "";
+    const pairs: Pair[] = [];
     const heapBefore = process.memoryUsage().heapUsed;
-    // Interleaved, in alternating order, so drift (GC, the growing store) weighs on both sides alike.
     for (let round = 0; round < 15; round++) {
-      const pair = round % 2 === 0 ? [UNWATCHED_FLOW, WATCHED_FLOW] : [WATCHED_FLOW, UNWATCHED_FLOW];
-      for (const flow_id of pair) {
-        const run = await timedJob(target, flow_id);
-        if (flow_id === UNWATCHED_FLOW) withoutReader.push(run.ms);
-        else {
-          withStalledReader.push(run.ms);
-          stalledJob = run.job_id;
-        }
-      }
+      pairs.push(await jobPair(target, round % 2 === 0));
       expect(target.hub!.stats().queue_high_water).toBeLessThanOrEqual(MAX_QUEUE);
     }
     const heapGrowthMb = (process.memoryUsage().heapUsed - heapBefore) / 2 ** 20;
     const median = (runs: number[]) => [...runs].sort((a, b) => a - b)[Math.floor(runs.length / 2)]!;
-    // Each round's two runs ran back to back under the same load (other test files run meanwhile): compare within
-    // rounds, then take the middle round.
-    const ratio = median(withStalledReader.map((ms, round) => ms / withoutReader[round]!));
+    const ratio = median(pairs.map((pair) => pair.watched.busyMs / pair.unwatched.busyMs));
     console.info(
-      `50k-event job, median of 15 rounds: ${median(withoutReader).toFixed(0)} ms CPU without a reader, ` +
-        `${median(withStalledReader).toFixed(0)} ms with a ` +
-        `stalled one (ratio ${ratio.toFixed(3)}); heap +${heapGrowthMb.toFixed(0)} MiB; ${JSON.stringify(target.hub!.stats())}`,
+      `50k-event jobs, median of 15 side-by-side pairs: ${median(pairs.map((p) => p.unwatched.busyMs)).toFixed(1)} ms ` +
+        `busy without a reader, ${median(pairs.map((p) => p.watched.busyMs)).toFixed(1)} ms with a stalled one ` +
+        `(ratio ${ratio.toFixed(3)}); heap +${heapGrowthMb.toFixed(0)} MiB; ${JSON.stringify(target.hub!.stats())}`,
     );
-    // The contract is "the job never slows down for a socket" and the design target is under 10 % (bench/ws.ts
-    // measures 1.05–1.15 on its own). The bound here is loose: with the other test files running on the same two
-    // cores this ratio reads 1.2–1.4, while the per-event drop path this replaced read 1.5–2.5.
-    expect(ratio).toBeLessThan(1.6);
+    // The design target is under 10 %, and bench/ws.ts measures about 1.00 (spread 0.94–1.07). The bound leaves
+    // room for a loaded CI machine yet fails the routing this replaced, which read 1.24–1.27 here.
+    expect(ratio).toBeLessThan(1.08);
     const stats = target.hub!.stats();
     expect(stats.queue_high_water).toBe(MAX_QUEUE);
     expect(stats.dropped_events).toBeGreaterThan(0);
+    expect(stats.stalled_connections).toBe(1);
 
-    // Read again: what arrives for the last job, in order, is each event once or inside one `events:dropped` range.
-    expect(stalledJob).not.toBe("");
-    const received: Message[] = [];
+    // Read again: what arrives for the last job (started while the client read nothing) is each event once or
+    // inside an `events:dropped` range.
+    const stalledJob = pairs.at(-1)!.watched.job_id;
     tcp.resume();
-    const all = await socket.collectUntil(
+    const read = await socket.collectUntil(
       (m) => m.type === "flow_job_event" && m.job_id === stalledJob && m.event.type === "job_completed",
       20_000,
     );
-    for (const m of all) {
-      if ((m.type === "flow_job_event" || m.type === "events:dropped") && m.job_id === stalledJob)
-        received.push(m);
+    expect(expectSeqsCovered(read, stalledJob, TOTAL)).toBeGreaterThanOrEqual(1);
+    await waitUntil(() => target.hub!.stats().stalled_connections === 0);
+
+    // And it follows the flow's next job live again, every event.
+    const next = await api(target, "POST", "/api/jobs", {
+      flow_id: WATCHED_FLOW,
+      entry_routine_id: "source",
+      entry_params: { data: "x", count: 2 },
+    });
+    const live = await socket.collectUntil(
+      (m) => m.job_id === next.job_id && m.event?.type === "job_completed",
+    );
+    expect(expectSeqsCovered(live, next.job_id, 5 + 12 * 2)).toBe(0);
+    await socket.close();
+  }, 120_000);
+
+  test("a socket that follows a job by id and stops reading is parked, then follows the job live again", async () => {
+    // 120 005 events of its routines, held at a breakpoint every 50 items (600 events): the job can be run leg by leg until the
+    // client's socket buffers are full and its queue overflows, which is when the hub parks it.
+    const job = await api(target, "POST", "/api/jobs", {
+      flow_id: "linear_flow",
+      entry_routine_id: "source",
+      entry_params: { data: "x", count: 10_000 },
+      pause_on_start: true,
+      breakpoints: [
+        { type: "slot", routine_id: "transformer", slot_name: "input", condition: "index % 50 == 49" },
+      ],
+    });
+    const socket = await openSocket(`${target.wsUrl}/api/ws/jobs/${job.job_id}/monitor`);
+    const read = await socket.collectUntil(isType("job_paused"));
+    const tcp = (socket.ws as unknown as { _socket: Socket })._socket;
+    tcp.pause();
+    const resumeLeg = async () => {
+      await api(target, "POST", `/api/jobs/${job.job_id}/resume`);
+      await waitUntil(async () => (await api(target, "GET", `/api/jobs/${job.job_id}`)).status === "paused");
+    };
+    for (let legs = 1; target.hub!.stats().stalled_connections === 0; legs++) {
+      expect(legs).toBeLessThan(150);
+      await resumeLeg();
     }
-    let expected = 1;
-    let ranges = 0;
-    for (const m of received) {
-      if (m.type === "events:dropped") {
-        expect(m.from_seq).toBe(expected);
-        expect(m.to_seq).toBeGreaterThanOrEqual(m.from_seq);
-        expected = m.to_seq + 1;
-        ranges++;
-      } else {
-        expect(m.event.seq).toBe(expected);
-        expected++;
-      }
-    }
-    expect(expected).toBe(TOTAL + 1);
-    expect(ranges).toBeGreaterThanOrEqual(1);
+    // Parked: the events of the legs that follow are neither queued nor dropped one by one, only skipped.
+    const droppedWhileParked = target.hub!.stats().dropped_events;
+    for (let legs = 0; legs < 5; legs++) await resumeLeg();
+    expect(target.hub!.stats().dropped_events).toBe(droppedWhileParked);
+
+    const { breakpoints } = await api(target, "GET", `/api/jobs/${job.job_id}/breakpoints`);
+    await api(target, "DELETE", `/api/jobs/${job.job_id}/breakpoints/${breakpoints[0].breakpoint_id}`);
+    tcp.resume();
+    await waitUntil(() => target.hub!.stats().stalled_connections === 0);
+    await api(target, "POST", `/api/jobs/${job.job_id}/resume`);
+    read.push(...(await socket.collectUntil(isType("job_completed"), 20_000)));
+    // Its pauses and resumes are logged too.
+    const { last_seq } = await api(target, "GET", `/api/jobs/${job.job_id}/events?since=0&limit=1`);
+    expect(expectSeqsCovered(read, job.job_id, last_seq)).toBeGreaterThanOrEqual(1);
     await socket.close();
   }, 120_000);
 });

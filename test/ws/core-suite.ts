@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   api,
+  expectSeqsCovered,
   httpEvents,
   isEvent,
   isType,
@@ -11,6 +12,7 @@ import {
   startJob,
   type TestSocket,
   type WsTarget,
+  waitForJob,
   waitForJobEnd,
 } from "../support/ws.js";
 
@@ -279,35 +281,77 @@ export function coreWebSocketSuite(
       expect(wrapped).toEqual(logged);
     });
 
-    test("a client that stops reading is told what it missed, in order, and then gets the newest events", async () => {
-      const socket = await connect("/api/ws/flows/branching_flow/monitor");
-      await socket.nextMessage(isType("flow_metrics"));
+    /**
+     * Checks what a client that stopped reading during `job_id` gets once it reads again, after the messages it had
+     * read before: each event once and in order, or inside an `events:dropped` range, up to the job's last event,
+     * with at least one range.
+     */
+    const expectToldWhatItMissed = async (socket: TestSocket, job_id: string, readBefore: Message[] = []) => {
+      const ended = (m: Message) =>
+        m.job_id === job_id && (m.type === "flow_job_event" ? m.event.type : m.type) === "job_completed";
+      const messages = [...readBefore, ...(await socket.collectUntil(ended, 30_000))];
+      const total = (await api(server(), "GET", `/api/jobs/${job_id}/events?since=0&limit=1`)).last_seq;
+      expect(expectSeqsCovered(messages, job_id, total)).toBeGreaterThanOrEqual(1);
+    };
+    const stopReading = (socket: TestSocket): Socket => {
       const tcp = (socket.ws as unknown as { _socket: Socket })._socket;
       tcp.pause();
+      return tcp;
+    };
+
+    test("a flow socket that stops reading is told what it missed, in order, and then gets the newest events", async () => {
+      const socket = await connect("/api/ws/flows/branching_flow/monitor");
+      await socket.nextMessage(isType("flow_metrics"));
+      const tcp = stopReading(socket);
       // 47 505 events: far more than the socket buffers and the 1 000-event queue hold.
       const job = await startJob(server(), { flow_id: "branching_flow", count: 2500 });
       await waitForJobEnd(server(), job.job_id, 30_000);
       tcp.resume();
-      const messages = await socket.collectUntil(
-        (m) => m.type === "flow_job_event" && m.job_id === job.job_id && m.event.type === "job_completed",
-        30_000,
+      await expectToldWhatItMissed(socket, job.job_id);
+      // Reading again, it follows the flow's next job live, every event.
+      const next = await startJob(server(), { flow_id: "branching_flow", count: 2 });
+      const live = await socket.collectUntil(
+        (m) => m.job_id === next.job_id && m.event?.type === "job_completed",
       );
-      const total = (await api(server(), "GET", `/api/jobs/${job.job_id}/events?since=0&limit=1`)).last_seq;
-      let expected = 1;
-      let gaps = 0;
-      for (const m of messages.filter((m) => m.job_id === job.job_id)) {
-        if (m.type === "events:dropped") {
-          expect(m.from_seq).toBe(expected);
-          expected = m.to_seq + 1;
-          gaps++;
-        } else {
-          expect(m.event.seq).toBe(expected);
-          expected++;
-        }
-      }
-      expect(expected).toBe(total + 1);
-      expect(gaps).toBeGreaterThanOrEqual(1);
+      const seqs = live.filter((m) => m.job_id === next.job_id).map((m) => m.event.seq);
+      expect(seqs).toEqual(range(1, seqs.length));
     }, 60_000);
+
+    // Sockets that follow a job by id are routed by job, not by flow. The job is held at its start while the log
+    // is replayed and at a breakpoint while the client reads again, so that it still runs live afterwards.
+    test.each([
+      ["a job monitor", (job_id: string) => `/api/ws/jobs/${job_id}/monitor`, null],
+      [
+        "a /ws socket subscribed to the job",
+        () => "/api/ws",
+        (job_id: string) => ({ action: "subscribe", job_id }),
+      ],
+    ] as const)(
+      "%s that stops reading is told what it missed, then follows the job live again",
+      async (_, path, subscribe) => {
+        // 57 005 events; the breakpoint holds the job after about 45 600 of them.
+        const job = await startJob(server(), {
+          flow_id: "branching_flow",
+          count: 3000,
+          pause_on_start: true,
+          breakpoints: [
+            { type: "slot", routine_id: "transformer", slot_name: "input", condition: "index == 2400" },
+          ],
+        });
+        const socket = await connect(path(job.job_id));
+        if (subscribe) socket.send(subscribe(job.job_id));
+        const paused = (m: Message) => m.job_id === job.job_id && m.type === "job_paused";
+        const read = await socket.collectUntil(paused, 30_000);
+        const tcp = stopReading(socket);
+        await api(server(), "POST", `/api/jobs/${job.job_id}/resume`);
+        await waitForJob(server(), job.job_id, (record) => record.status === "paused");
+        tcp.resume();
+        read.push(...(await socket.collectUntil(paused, 30_000)));
+        await api(server(), "POST", `/api/jobs/${job.job_id}/resume`);
+        await expectToldWhatItMissed(socket, job.job_id, read);
+      },
+      60_000,
+    );
 
     test("ping gets pong at once; heartbeats come every heartbeat interval", async () => {
       const socket = await connect("/ws");

@@ -47,6 +47,12 @@ export interface ConnectionContext {
   unfollow(connection: Connection, job_id: string): void;
   /** Routes the live events of every job of the flow to this connection from now on. */
   followFlow(connection: Connection, flow_id: string): void;
+  /**
+   * The client stopped reading: route none of its jobs' live events to `offer` until `unpark`. A flow socket still
+   * gets its flow's `job_*` events through `meet`, so it learns of jobs that start meanwhile.
+   */
+  park(connection: Connection): void;
+  unpark(connection: Connection): void;
   /** This connection has something to send: flush it soon (never synchronously inside the engine's listener). */
   wake(connection: Connection): void;
   /** The connection is finished; forget it. */
@@ -97,8 +103,8 @@ export class Connection {
   /** The runtime's socket buffer was over its high-water mark at the last flush. */
   #socketFull = false;
   /**
-   * Queue full and socket full: every new event would only push an older one out. Streams then skip live events
-   * (one check per event, nothing stored) until the socket drains; see `#stall` and `#recover`.
+   * Queue full and socket full: every new event would only push an older one out. The hub then stops routing live
+   * events here until the socket drains; see `#stall` and `#recover`.
    */
   #stalled = false;
 
@@ -245,7 +251,7 @@ export class Connection {
 
   /** A live event of a job this connection follows, or of a job of its flow. */
   offer(event: JobEvent): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#stalled) return;
     // Events of one job come in runs: the last stream saves a Map lookup per event.
     const last = this.#lastStream;
     let stream =
@@ -255,18 +261,30 @@ export class Connection {
     if (!stream) {
       if (this.scope.kind !== "flow") return;
       // A flow socket meets a job at its first event after the socket opened and follows it live from there.
-      stream = this.#newStream(event.job_id);
-      stream.startLive(event.seq - 1);
-      this.subscription.follow(stream);
-      if (this.#stalled) stream.suspend();
+      stream = this.#meet(event);
     }
     this.#lastStream = stream;
-    if (this.#stalled) return;
     stream.offer(event);
     if (this.scope.kind === "flow" && stream.ended && !stream.replaying) {
       // Nothing follows a job's ending: forget the stream so a long-lived flow socket holds no state per old job.
       this.subscription.unfollow(event.job_id);
     }
+  }
+
+  /**
+   * A `job_*` event of the flow of a parked flow socket. The socket skips the job's events until it recovers, but
+   * a job it has not met yet is met here, so that recovery reports what the client missed of it.
+   */
+  meet(event: JobEvent): void {
+    if (this.#closed || this.subscription.stream(event.job_id)) return;
+    this.#meet(event).suspend();
+  }
+
+  #meet(event: JobEvent): JobStream {
+    const stream = this.#newStream(event.job_id);
+    stream.startLive(event.seq - 1);
+    this.subscription.follow(stream);
+    return stream;
   }
 
   /** A `job_*` event of any job, for `/ws` sockets; the jobs it follows by id arrive through `offer` instead. */
@@ -301,18 +319,21 @@ export class Connection {
    * The client reads nothing and the queue is full. Dropping the oldest queued event for each new one would keep
    * the newest `maxQueue` events at a cost per event that the engine pays; instead the queued events are dropped now
    * (they are the oldest), streams skip live events, and `#recover` later reads the newest ones back from the logs.
-   * The client sees what drop-oldest gives — `events:dropped` ranges, then the newest events — and a stalled socket
-   * costs the engine one check per event.
+   * The client sees what drop-oldest gives — `events:dropped` ranges, then the newest events — and the hub stops
+   * routing the jobs' events here, so a stalled socket costs the engine nothing per event.
    */
   #stall(): void {
     this.#stalled = true;
     this.queue.dropAllEvents();
     for (const stream of this.subscription.streams()) stream.suspend();
+    this.ctx.park(this);
   }
 
   /** The socket drained after a stall: each stream reports what it skipped and continues from its newest events. */
   #recover(): void {
     this.#stalled = false;
+    // Routed again before any log is read, so that every stream's replay meets its live events without a gap.
+    this.ctx.unpark(this);
     const keep = Math.max(1, Math.floor(this.queue.maxEvents / 2));
     for (const stream of this.subscription.streams()) this.#follow(stream, stream.resumeAfterStall(keep));
   }

@@ -35,6 +35,8 @@ export interface WsHubStats {
   dropped_events: number;
   /** Messages handed to sockets, all connections, since the hub started. */
   sent_messages: number;
+  /** Connections whose client stopped reading: no live events are routed to them until their socket drains. */
+  stalled_connections: number;
 }
 
 /** Messages one connection sends per round of a flush before the next connection gets its turn. */
@@ -79,8 +81,13 @@ export class WsHub {
   readonly #byFlow = new Map<string, readonly Connection[]>();
   /** `/ws` sockets: they get every job's `job_*` events. */
   readonly #lobby = new Set<Connection>();
-  /** The jobs and flow each connection is routed under, so leaving costs O(its own routes). */
-  readonly #routesOf = new Map<Connection, { jobs: Set<string>; flow_id: string | null; raw: unknown }>();
+  /** Flow sockets whose client stopped reading: out of `#byFlow`, they get only their flow's `job_*` events. */
+  readonly #parkedByFlow = new Map<string, readonly Connection[]>();
+  /**
+   * The jobs and flow each connection is routed under, so leaving costs O(its own routes). A parked connection
+   * keeps its routes here and is out of the indexes until it is unparked.
+   */
+  readonly #routesOf = new Map<Connection, Routes>();
   /** For runtimes that report pongs and drains per server, not per socket (Bun). */
   readonly #bySocket = new Map<unknown, Connection>();
 
@@ -112,6 +119,8 @@ export class WsHub {
       follow: (connection, job_id) => this.#addRoute(this.#byJob, job_id, connection, "job"),
       unfollow: (connection, job_id) => this.#removeJobRoute(connection, job_id),
       followFlow: (connection, flow_id) => this.#addRoute(this.#byFlow, flow_id, connection, "flow"),
+      park: (connection) => this.#park(connection),
+      unpark: (connection) => this.#unpark(connection),
       wake: (connection) => this.#wake(connection),
       closed: (connection) => this.#forget(connection),
       onError: (error) => this.#onError(error),
@@ -155,7 +164,9 @@ export class WsHub {
     let highWater = this.#highWaterOfClosed;
     let dropped = this.#droppedByClosed;
     let sent = this.#sentByClosed;
+    let stalled = 0;
     for (const connection of this.#connections) {
+      if (this.#routesOf.get(connection)?.parked) stalled++;
       sent += connection.sentMessages;
       queued += connection.queue.eventCount;
       highWater = Math.max(highWater, connection.queue.highWater);
@@ -167,6 +178,7 @@ export class WsHub {
       queue_high_water: highWater,
       dropped_events: dropped,
       sent_messages: sent,
+      stalled_connections: stalled,
     };
   }
 
@@ -185,7 +197,7 @@ export class WsHub {
       return connection;
     }
     this.#connections.add(connection);
-    this.#routesOf.set(connection, { jobs: new Set(), flow_id: null, raw });
+    this.#routesOf.set(connection, { jobs: new Set(), flow_id: null, raw, parked: false });
     if (raw !== undefined && raw !== null) this.#bySocket.set(raw, connection);
     if (scope.kind === "all") this.#lobby.add(connection);
     access?.onPong?.(raw, () => connection.pong());
@@ -202,8 +214,10 @@ export class WsHub {
     if (followers) for (let i = 0; i < followers.length; i++) followers[i]!.offer(event);
     const watchers = this.#byFlow.get(flow_id);
     if (watchers) for (let i = 0; i < watchers.length; i++) watchers[i]!.offer(event);
-    if (this.#lobby.size > 0 && isLifecycleEvent(event.type)) {
+    if ((this.#lobby.size > 0 || this.#parkedByFlow.size > 0) && isLifecycleEvent(event.type)) {
       for (const connection of this.#lobby) connection.offerLifecycle(event);
+      const parked = this.#parkedByFlow.get(flow_id);
+      if (parked) for (let i = 0; i < parked.length; i++) parked[i]!.meet(event);
     }
   };
 
@@ -215,15 +229,38 @@ export class WsHub {
   ): void {
     const routes = this.#routesOf.get(connection);
     if (!routes) return;
-    const routed = index.get(key) ?? [];
-    if (!routed.includes(connection)) index.set(key, [...routed, connection]);
     if (kind === "job") routes.jobs.add(key);
     else routes.flow_id = key;
+    // A parked connection joins the indexes when it is unparked; a parked flow socket still meets new jobs.
+    if (!routes.parked) addTo(index, key, connection);
+    else if (kind === "flow") addTo(this.#parkedByFlow, key, connection);
   }
 
   #removeJobRoute(connection: Connection, job_id: string): void {
     this.#routesOf.get(connection)?.jobs.delete(job_id);
     removeFrom(this.#byJob, job_id, connection);
+  }
+
+  #park(connection: Connection): void {
+    const routes = this.#routesOf.get(connection);
+    if (!routes || routes.parked) return;
+    routes.parked = true;
+    for (const job_id of routes.jobs) removeFrom(this.#byJob, job_id, connection);
+    if (routes.flow_id !== null) {
+      removeFrom(this.#byFlow, routes.flow_id, connection);
+      addTo(this.#parkedByFlow, routes.flow_id, connection);
+    }
+  }
+
+  #unpark(connection: Connection): void {
+    const routes = this.#routesOf.get(connection);
+    if (!routes?.parked) return;
+    routes.parked = false;
+    for (const job_id of routes.jobs) addTo(this.#byJob, job_id, connection);
+    if (routes.flow_id !== null) {
+      removeFrom(this.#parkedByFlow, routes.flow_id, connection);
+      addTo(this.#byFlow, routes.flow_id, connection);
+    }
   }
 
   #forget(connection: Connection): void {
@@ -232,7 +269,10 @@ export class WsHub {
     this.#routesOf.delete(connection);
     if (routes) {
       for (const job_id of routes.jobs) removeFrom(this.#byJob, job_id, connection);
-      if (routes.flow_id !== null) removeFrom(this.#byFlow, routes.flow_id, connection);
+      if (routes.flow_id !== null) {
+        removeFrom(this.#byFlow, routes.flow_id, connection);
+        removeFrom(this.#parkedByFlow, routes.flow_id, connection);
+      }
       this.#bySocket.delete(routes.raw);
     }
     this.#lobby.delete(connection);
@@ -300,6 +340,19 @@ export class WsHub {
     this.#blocked.clear();
     for (const connection of blocked) this.#wake(connection);
   };
+}
+
+interface Routes {
+  jobs: Set<string>;
+  flow_id: string | null;
+  raw: unknown;
+  /** Out of the indexes while its client is not reading (`ConnectionContext.park`). */
+  parked: boolean;
+}
+
+function addTo(index: Map<string, readonly Connection[]>, key: string, connection: Connection): void {
+  const routed = index.get(key) ?? [];
+  if (!routed.includes(connection)) index.set(key, [...routed, connection]);
 }
 
 function removeFrom(index: Map<string, readonly Connection[]>, key: string, connection: Connection): void {

@@ -6,8 +6,8 @@ export type Outgoing = { text: string; event?: undefined } | { event: JobEvent; 
 
 /**
  * The queued events: a ring of at most `capacity`, with each event's queue order beside it. Nothing is allocated per
- * event — a stalled socket's queue turns over every event the engine logs, and wrapper objects that live that long
- * would be promoted and collected as old garbage, slowing the engine.
+ * event — the queue of a client that reads more slowly than a job logs turns over at the engine's pace, and wrapper
+ * objects that live that long would be promoted and collected as old garbage, slowing the engine.
  */
 class EventRing {
   #events: (JobEvent | undefined)[];
