@@ -4,6 +4,7 @@ import { WebSocketServer } from "ws";
 import type { CreateAppOptions } from "../api/app.js";
 import { nodeSocketAccess } from "../api/ws/index.js";
 import { localApp } from "./local-runtime.js";
+import { upgradeRefusals } from "./node-upgrade-refusals.js";
 
 export interface NodeServerOptions extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress"> {
   /** Defaults to `config.port` (0 picks a free port). */
@@ -26,7 +27,8 @@ export interface RunningServer {
 
 /**
  * Serves the API on Node with `@hono/node-server` 2.x: its built-in WebSocket support (a `ws` server in
- * `noServer` mode handed to `serve`) and gzip for responses of 1 KiB or more. Resolves once listening. Installs no
+ * `noServer` mode handed to `serve`, refused upgrades answered in full by `upgradeRefusals`) and gzip for responses
+ * of 1 KiB or more. Resolves once listening. Installs no
  * signal handlers: the CLI decides what a signal means and calls `close()`.
  */
 export async function startNodeServer(options: NodeServerOptions): Promise<RunningServer> {
@@ -34,10 +36,16 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const host = options.host ?? config.host;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
   const { app, ws } = localApp(options, nodeSocketAccess, upgradeWebSocket);
+  const refusals = upgradeRefusals(app.fetch, wss);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const started = serve(
-      { fetch: app.fetch, port: options.port ?? config.port, hostname: host, websocket: { server: wss } },
+      {
+        fetch: refusals.fetch,
+        port: options.port ?? config.port,
+        hostname: host,
+        websocket: { server: wss },
+      },
       () => {
         started.off("error", reject);
         resolve(started);
@@ -45,6 +53,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     );
     started.once("error", reject);
   });
+  refusals.listen(server);
   const { port } = server.address() as AddressInfo;
   const graceMs = options.closeGraceMs ?? 5000;
 

@@ -21,11 +21,6 @@ export const TEST_KEY = "test-key-1";
 /** The heartbeat every core-suite target is started with, in seconds. */
 export const TEST_HEARTBEAT_SECONDS = 1;
 
-export interface CoreSuiteOptions {
-  /** Whether a refused upgrade carries the JSON error body (Bun does; @hono/node-server 2.1.9 sends none). */
-  refusalHasBody: boolean;
-}
-
 /** Events of a socket's messages, in arrival order. */
 const eventsOf = (messages: Message[]): Message[] => messages.filter(isEvent);
 const range = (from: number, to: number): number[] =>
@@ -35,11 +30,7 @@ const range = (from: number, to: number): number[] =>
  * The behaviour of shared/spec/websocket.md that every runtime must show; run against the Node server in-process
  * and the Bun entry as a child process. `start` gives a server with API key `TEST_KEY` and a 1 s heartbeat.
  */
-export function coreWebSocketSuite(
-  runtime: string,
-  start: () => Promise<WsTarget | null>,
-  options: CoreSuiteOptions,
-) {
+export function coreWebSocketSuite(runtime: string, start: () => Promise<WsTarget | null>) {
   describe(`WebSocket protocol on ${runtime}`, () => {
     let target: WsTarget | null = null;
     const open: TestSocket[] = [];
@@ -398,12 +389,15 @@ export function coreWebSocketSuite(
     test("a missing or wrong API key is refused with 401 before the upgrade; ?api_key= is accepted", async () => {
       const job = await startJob(server(), { count: 1 });
       const path = `/api/ws/jobs/${job.job_id}/monitor`;
-      for (const url of [`${server().wsUrl}${path}`, `${server().wsUrl}/ws?api_key=wrong`]) {
-        expect((await refusedUpgrade(url)).status).toBe(401);
+      for (const refused of [
+        await refusedUpgrade(`${server().wsUrl}${path}`),
+        await refusedUpgrade(`${server().wsUrl}/ws?api_key=wrong`),
+        await refusedUpgrade(`${server().wsUrl}/ws`, { headers: { authorization: "Bearer nope" } }),
+      ]) {
+        expect(refused.status).toBe(401);
+        expect(refused.contentType).toMatch(/^application\/json/);
+        expect(JSON.parse(refused.body)).toMatchObject({ error: { code: "UNAUTHORIZED" } });
       }
-      expect(
-        (await refusedUpgrade(`${server().wsUrl}/ws`, { headers: { authorization: "Bearer nope" } })).status,
-      ).toBe(401);
       for (const socket of [
         await openSocket(`${server().wsUrl}${path}?api_key=${TEST_KEY}`),
         await openSocket(`${server().wsUrl}/ws`, { headers: { authorization: `Bearer ${TEST_KEY}` } }),
@@ -413,7 +407,7 @@ export function coreWebSocketSuite(
       }
     });
 
-    test("an unknown job or flow is refused with 404 before the upgrade; bad input with 422, plain HTTP with 426", async () => {
+    test("an unknown job or flow is refused with 404 before the upgrade; bad input with 422, plain HTTP with 426; each with the error envelope", async () => {
       const headers = { "x-api-key": TEST_KEY };
       const cases = [
         ["/api/ws/jobs/no-such-job/monitor", "JOB_NOT_FOUND"],
@@ -423,7 +417,7 @@ export function coreWebSocketSuite(
       for (const [path, code] of cases) {
         const refused = await refusedUpgrade(`${server().wsUrl}${path}`, { headers });
         expect(refused.status).toBe(404);
-        if (options.refusalHasBody) expect(JSON.parse(refused.body)).toMatchObject({ error: { code } });
+        expect(JSON.parse(refused.body)).toMatchObject({ error: { code } });
       }
       const plain = await fetch(`${server().url}/ws`, { headers });
       expect(plain.status).toBe(426);
@@ -432,6 +426,13 @@ export function coreWebSocketSuite(
         headers,
       });
       expect(badSince.status).toBe(422);
+      expect(JSON.parse(badSince.body)).toMatchObject({
+        error: { code: "VALIDATION_ERROR", details: { errors: [{ path: "query.since" }] } },
+      });
+      // An upgrade asked of a route that is not a WebSocket gets that route's answer, and the connection ends.
+      const notASocket = await refusedUpgrade(`${server().wsUrl}/api/flows/no_such_flow`, { headers });
+      expect(notASocket.status).toBe(404);
+      expect(JSON.parse(notASocket.body)).toMatchObject({ error: { code: "FLOW_NOT_FOUND" } });
     });
   });
 }
