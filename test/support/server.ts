@@ -36,11 +36,8 @@ export interface StartServerOptions {
   logger?: Logger;
 }
 
-export interface TestServer {
-  target: Target;
-  url: string;
-  /** Audit entries written so far (node only). */
-  audit: AuditRecord[];
+/** The vocabulary of HTTP tests, for a server at some URL. */
+export interface ApiClient {
   request<T = unknown>(
     method: string,
     path: string,
@@ -53,6 +50,13 @@ export interface TestServer {
     extra?: Record<string, unknown>,
   ): Promise<JobRecord>;
   waitForStatus(job_id: string, status: JobStatus | JobStatus[], timeoutMs?: number): Promise<JobRecord>;
+}
+
+export interface TestServer extends ApiClient {
+  target: Target;
+  url: string;
+  /** Audit entries written so far (node only). */
+  audit: AuditRecord[];
   close(): Promise<void>;
 }
 
@@ -64,7 +68,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<TestServer> {
   const running = options.target === "bun" ? await startBun(env) : await startNode(env, options);
-  return withVocabulary(running);
+  return { ...running, ...apiClient(running.url) };
 }
 
 interface Running {
@@ -161,17 +165,18 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function withVocabulary(running: Running): TestServer {
+/** Requests to `url` with `headers` on each (an API key, say), and the words tests speak in. */
+export function apiClient(url: string, headers: Record<string, string> = {}): ApiClient {
   const request = async <T>(
     method: string,
     path: string,
     body?: unknown,
-    headers: Record<string, string> = {},
+    extraHeaders: Record<string, string> = {},
   ): Promise<ApiResponse<T>> => {
     // Like the Overseer UI: Content-Type: application/json on every request, bodyless ones included.
-    const response = await fetch(running.url + path, {
+    const response = await fetch(url + path, {
       method,
-      headers: { "content-type": "application/json", ...headers },
+      headers: { "content-type": "application/json", ...headers, ...extraHeaders },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await response.text();
@@ -184,8 +189,7 @@ function withVocabulary(running: Running): TestServer {
     };
   };
 
-  const server: TestServer = {
-    ...running,
+  return {
     request,
     async startJob(flow_id, entry_params = { data: "hello", count: 1 }, extra = {}) {
       const created = await request<JobRecord>("POST", "/api/jobs", {
@@ -212,5 +216,4 @@ function withVocabulary(running: Running): TestServer {
       );
     },
   };
-  return server;
 }

@@ -3,14 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jsonLogger } from "../../../src/api/logger.js";
 import { loadConfig } from "../../../src/config.js";
-import type { JobEvent, JobRecord, JobStatus } from "../../../src/core/types.js";
+import type { JobEvent } from "../../../src/core/types.js";
 import { startNodeServer } from "../../../src/entry/node.js";
 import { defaultRegistry } from "../../../src/routines/index.js";
 import type { DebugSession } from "../../../src/service/debug-service.js";
 import { MemoryStore } from "../../../src/service/memory-store.js";
 import { createServices } from "../../../src/service/services.js";
 import type { Store } from "../../../src/service/store.js";
-import type { ApiResponse } from "../../support/server.js";
+import { type ApiClient, apiClient } from "../../support/server.js";
 
 /**
  * A real Node server on 127.0.0.1:0 for the debugger's tests, driven over HTTP, and the words they speak in
@@ -21,21 +21,9 @@ import type { ApiResponse } from "../../support/server.js";
 
 export type PausedSession = Extract<DebugSession, { session_id: string }>;
 
-export interface DebugApi {
+/** `startJob`'s `extra` carries `breakpoints` and `pause_on_start`. */
+export interface DebugApi extends ApiClient {
   url: string;
-  request<T = unknown>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<ApiResponse<T>>;
-  /** `POST /api/jobs` from `source`; `extra` carries `breakpoints`, `pause_on_start`. */
-  startJob(
-    flow_id: string,
-    entry_params: Record<string, unknown>,
-    extra?: Record<string, unknown>,
-  ): Promise<JobRecord>;
-  waitForStatus(job_id: string, status: JobStatus | JobStatus[]): Promise<JobRecord>;
   /** The session once the job is paused; fails when the job ends or stays running. */
   waitForPause(job_id: string): Promise<PausedSession>;
   session(job_id: string): Promise<DebugSession>;
@@ -95,32 +83,10 @@ export async function startDebugServer(
     closeGraceMs: 1000,
   });
 
-  const keyHeader: Record<string, string> = options.apiKey ? { "x-api-key": options.apiKey } : {};
-  const request = async <T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<ApiResponse<T>> => {
-    // As the Overseer UI does: Content-Type: application/json on every request, bodyless ones included.
-    const response = await fetch(server.url + path, {
-      method,
-      headers: { "content-type": "application/json", ...keyHeader, ...headers },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const isJson = response.headers.get("content-type")?.includes("json") && text !== "";
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (isJson ? JSON.parse(text) : text) as T,
-      text,
-    };
-  };
-
-  const ok = async <T>(method: string, path: string, body?: unknown, status = 200): Promise<T> => {
-    const response = await request<T>(method, path, body);
-    if (response.status !== status) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
+  const client = apiClient(server.url, options.apiKey ? { "x-api-key": options.apiKey } : {});
+  const ok = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await client.request<T>(method, path, body);
+    if (response.status !== 200) throw new Error(`${method} ${path}: ${response.status} ${response.text}`);
     return response.body;
   };
 
@@ -137,23 +103,8 @@ export async function startDebugServer(
   };
 
   const api: DebugApi = {
+    ...client,
     url: server.url,
-    request,
-    startJob: (flow_id, entry_params, extra = {}) =>
-      ok<JobRecord>(
-        "POST",
-        "/api/jobs",
-        { flow_id, entry_routine_id: "source", entry_params, ...extra },
-        201,
-      ),
-    waitForStatus(job_id, status) {
-      const wanted = new Set(Array.isArray(status) ? status : [status]);
-      return until(
-        `job ${job_id} not ${[...wanted].join("|")}`,
-        () => ok<JobRecord>("GET", `/api/jobs/${job_id}`),
-        (job) => wanted.has(job.status),
-      );
-    },
     async waitForPause(job_id) {
       const session = await until(
         `job ${job_id} not paused`,
