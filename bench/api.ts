@@ -17,7 +17,7 @@ import { percentile } from "./report.js";
  *   serialise the same reply), and
  * - requests/s of `GET /api/jobs/{id}` beside a bare Hono route behind the same middleware and a bare Hono app.
  *
- * Run: `npx tsx bench/run.ts api` (or `npm run bench -- api`).
+ * Run alone: `npm run bench -- api`.
  */
 
 const JOB_COUNT = 100_000;

@@ -9,7 +9,7 @@
  *   (the worst case).
  *
  * The evaluations/s of a cached condition alone are in bench/expr.ts.
- * Run alone: npx tsx -e "import('./bench/debug.ts').then(async (m) => console.table(await m.benchDebug()))"
+ * Run alone: `npm run bench -- debug`.
  */
 import { BreakpointCreateSchema } from "../src/core/breakpoints.js";
 import { compileFlow } from "../src/core/compiled-flow.js";

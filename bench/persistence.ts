@@ -6,19 +6,18 @@
  * checkpoints run on the driver's own thread, in the pauses between writes (better-sqlite3-driver.ts), so they are
  * not in the figure unless they slow the event loop down.
  *
- * `npm run bench -- persistence`, or alone: `npx tsx bench/persistence.ts`.
+ * Run alone: `npm run bench -- persistence`.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { defaultRegistry } from "../src/routines/index.js";
 import { MemoryStore } from "../src/service/memory-store.js";
 import { createServices } from "../src/service/services.js";
 import { openBetterSqlite3 } from "../src/service/sqlite/better-sqlite3-driver.js";
 import { SqliteStore } from "../src/service/sqlite/sqlite-store.js";
 import type { Store } from "../src/service/store.js";
-import { type BenchRow, printReport } from "./report.js";
+import type { BenchRow } from "./report.js";
 
 const ITEMS = 10_000;
 const WARMUPS = 2;
@@ -157,8 +156,3 @@ function medians(runs: readonly RunTimes[]): RunTimes {
 
 const round = (value: number): number => Math.round(value * 100) / 100;
 const ms = (value: number): string => `${Math.round(value)} ms`;
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const rows = await benchPersistence();
-  printReport(rows.map((row) => ({ ...row, group: "persistence" })));
-}

@@ -15,7 +15,7 @@ import { linearFlowDsl } from "../test/support/linear-flow-dsl.js";
 import type { BenchRow } from "./report.js";
 
 /**
- * What the WebSocket layer delivers (`npm run bench -- ws`, or `npx tsx bench/ws.ts`):
+ * What the WebSocket layer delivers (run alone: `npm run bench -- ws`):
  * - events/s reaching 1, 10 and 100 local clients on `subscribe_all`, beside a bare `ws` server pushing the same
  *   messages to the same clients (the ceiling of this machine);
  * - bytes per client subscribed to `job_*` only versus `subscribe_all` on the four demo flows;
@@ -360,11 +360,4 @@ export async function benchWs(): Promise<BenchRow[]> {
       `client: ${stall.noise}; queue high-water ${stall.stats.queue_high_water} (cap 1000)`,
   });
   return rows;
-}
-
-if (process.argv[1]?.endsWith("bench/ws.ts")) {
-  const { printReport } = await import("./report.js");
-  const rows = await benchWs();
-  printReport(rows.map((row) => ({ ...row, group: "ws" })));
-  process.exit(0);
 }
