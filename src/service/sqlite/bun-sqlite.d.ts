@@ -4,6 +4,7 @@ declare module "bun:sqlite" {
 
   export class Statement {
     all(...params: Binding[]): unknown[];
+    get(...params: Binding[]): unknown;
     run(...params: Binding[]): { changes: number };
   }
 

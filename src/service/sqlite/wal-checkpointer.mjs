@@ -1,6 +1,6 @@
-// The WAL checkpointer of one SQLite file, run in a worker thread by better-sqlite3-driver.ts. Plain JavaScript,
-// not TypeScript: a worker's entry is loaded by Node itself, with no transpiler in between (under tsx, vitest and
-// the built package alike).
+// The WAL checkpointer of one SQLite file, run in a worker thread by checkpoint-thread.ts for the better-sqlite3
+// driver (Node) and the bun:sqlite one (Bun). Plain JavaScript, not TypeScript: a worker's entry is loaded by the
+// runtime itself, with no transpiler in between (under tsx, vitest and the built package alike).
 //
 // A checkpoint copies what commits appended to the WAL back into the database file and waits on the disk twice.
 // On the writing thread that was two thirds of what persisting a running job's events cost, and even beside it,
@@ -9,11 +9,15 @@
 // writing without a pause, so that the WAL stays bounded under constant load. PASSIVE never waits for the writer
 // or a reader; it copies what it can.
 import { parentPort, workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
+
+// The binding of the runtime the writer uses; both take these two statements through `exec`.
+const Database = globalThis.Bun
+  ? (await import("bun:sqlite")).Database
+  : (await import("better-sqlite3")).default;
 
 const { file, writes, tickMs, maxBusyMs } = workerData;
 const db = new Database(file);
-db.pragma("busy_timeout = 5000");
+db.exec("PRAGMA busy_timeout = 5000");
 
 let seen = 0;
 let checkpointed = 0;
@@ -21,7 +25,7 @@ let busySince = null;
 
 const checkpoint = (count) => {
   try {
-    db.pragma("wal_checkpoint(PASSIVE)");
+    db.exec("PRAGMA wal_checkpoint(PASSIVE)");
     checkpointed = count;
   } catch {
     // A busy or locked database: the next tick tries again, since `checkpointed` did not move.
