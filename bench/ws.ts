@@ -284,20 +284,15 @@ async function stalledClientCost() {
   await server.close();
   const quantile = (runs: number[], q: number) =>
     [...runs].sort((a, b) => a - b)[Math.floor(runs.length * q)]!;
+  const median = (runs: number[]) => quantile(runs, 0.5);
   const ratios = (runs: { watched: number; unwatched: number }[]) => {
     const each = runs.map((run) => run.watched / run.unwatched);
     const [q1, q2, q3] = [0.25, 0.5, 0.75].map((q) => quantile(each, q).toFixed(3));
     return `${q2} (quartiles ${q1}–${q3})`;
   };
   return {
-    watched: quantile(
-      stalled.map((run) => run.watched),
-      0.5,
-    ),
-    unwatched: quantile(
-      stalled.map((run) => run.unwatched),
-      0.5,
-    ),
+    watched: median(stalled.map((run) => run.watched)),
+    unwatched: median(stalled.map((run) => run.unwatched)),
     ratio: ratios(stalled),
     noise: ratios(noise),
     stats,
