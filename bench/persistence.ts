@@ -11,11 +11,10 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { openSqliteStore } from "../src/entry/sqlite-file.js";
 import { defaultRegistry } from "../src/routines/index.js";
 import { MemoryStore } from "../src/service/memory-store.js";
 import { createServices } from "../src/service/services.js";
-import { openBetterSqlite3 } from "../src/service/sqlite/better-sqlite3-driver.js";
-import { SqliteStore } from "../src/service/sqlite/sqlite-store.js";
 import type { Store } from "../src/service/store.js";
 import type { BenchRow } from "./report.js";
 
@@ -46,14 +45,15 @@ interface RunTimes {
  */
 export async function benchPersistence(): Promise<BenchRow[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "routilux-bench-persistence-"));
-  const open = (kind: StoreKind, file: string): Store =>
-    kind === "memory" ? new MemoryStore() : new SqliteStore(openBetterSqlite3(file));
+  // better-sqlite3 on Node, bun:sqlite on Bun (`npx bun bench/group.ts persistence`).
+  const open = async (kind: StoreKind, file: string): Promise<Store> =>
+    kind === "memory" ? new MemoryStore() : openSqliteStore(file);
   const runs = new Map<StoreKind, RunTimes[]>(KINDS.map((kind) => [kind, []]));
   try {
     for (let i = 0; i < WARMUPS + RUNS; i++) {
       // Interleaved, so a burst of load from elsewhere hits every store alike.
       for (const kind of KINDS) {
-        const times = await timeOneJob(open(kind, path.join(dir, `${kind}.db`)));
+        const times = await timeOneJob(await open(kind, path.join(dir, `${kind}.db`)));
         if (i >= WARMUPS) runs.get(kind)!.push(times);
       }
     }
