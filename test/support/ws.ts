@@ -3,6 +3,7 @@
 import "@hono/zod-openapi";
 import { type ChildProcess, spawn } from "node:child_process";
 import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import { expect } from "vitest";
 import WebSocket from "ws";
 import { silentLogger } from "../../src/api/logger.js";
@@ -323,6 +324,19 @@ export class TestSocket {
     if (this.closed) return Promise.resolve();
     this.ws.close();
     return this.waitClosed().then(() => undefined);
+  }
+
+  /** Stops reading at the TCP level: the kernel's buffers fill, then the server's socket buffer, then its queue. */
+  stopReading(): void {
+    this.#tcp().pause();
+  }
+
+  readAgain(): void {
+    this.#tcp().resume();
+  }
+
+  #tcp(): Socket {
+    return (this.ws as unknown as { _socket: Socket })._socket;
   }
 
   /** Drops the TCP connection without a close handshake (a network cut). */

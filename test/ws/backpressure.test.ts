@@ -1,4 +1,3 @@
-import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { linearFlowDsl } from "../support/linear-flow-dsl.js";
 import {
@@ -68,9 +67,7 @@ describe("backpressure", () => {
   test("a client that stops reading costs the job (almost) nothing, is told what it missed, and memory stays bounded", async () => {
     const socket = await openSocket(`${target.wsUrl}/api/ws/flows/${WATCHED_FLOW}/monitor`);
     await socket.nextMessage(isType("flow_metrics"));
-    // Stop reading at the TCP level: the kernel buffers fill, then the server's socket buffer, then our queue.
-    const tcp = (socket.ws as unknown as { _socket: Socket })._socket;
-    tcp.pause();
+    socket.stopReading();
 
     // Until the kernel's and the runtime's socket buffers are full the server still sends: that is a client
     // reading, slowly. Fill them first; what is measured is a client that reads nothing at all.
@@ -104,7 +101,7 @@ describe("backpressure", () => {
     // Read again: what arrives for the last job (started while the client read nothing) is each event once or
     // inside an `events:dropped` range.
     const stalledJob = pairs.at(-1)!.watched.job_id;
-    tcp.resume();
+    socket.readAgain();
     const read = await socket.collectUntil(
       (m) => m.type === "flow_job_event" && m.job_id === stalledJob && m.event.type === "job_completed",
       20_000,
@@ -139,8 +136,7 @@ describe("backpressure", () => {
     });
     const socket = await openSocket(`${target.wsUrl}/api/ws/jobs/${job.job_id}/monitor`);
     const read = await socket.collectUntil(isType("job_paused"));
-    const tcp = (socket.ws as unknown as { _socket: Socket })._socket;
-    tcp.pause();
+    socket.stopReading();
     const resumeLeg = async () => {
       await api(target, "POST", `/api/jobs/${job.job_id}/resume`);
       await waitUntil(async () => (await api(target, "GET", `/api/jobs/${job.job_id}`)).status === "paused");
@@ -156,7 +152,7 @@ describe("backpressure", () => {
 
     const { breakpoints } = await api(target, "GET", `/api/jobs/${job.job_id}/breakpoints`);
     await api(target, "DELETE", `/api/jobs/${job.job_id}/breakpoints/${breakpoints[0].breakpoint_id}`);
-    tcp.resume();
+    socket.readAgain();
     await waitUntil(() => target.hub!.stats().stalled_connections === 0);
     await api(target, "POST", `/api/jobs/${job.job_id}/resume`);
     read.push(...(await socket.collectUntil(isType("job_completed"), 20_000)));

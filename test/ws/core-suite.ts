@@ -1,4 +1,3 @@
-import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   api,
@@ -284,20 +283,15 @@ export function coreWebSocketSuite(runtime: string, start: () => Promise<WsTarge
       const total = (await api(server(), "GET", `/api/jobs/${job_id}/events?since=0&limit=1`)).last_seq;
       expect(expectSeqsCovered(messages, job_id, total)).toBeGreaterThanOrEqual(1);
     };
-    const stopReading = (socket: TestSocket): Socket => {
-      const tcp = (socket.ws as unknown as { _socket: Socket })._socket;
-      tcp.pause();
-      return tcp;
-    };
 
     test("a flow socket that stops reading is told what it missed, in order, and then gets the newest events", async () => {
       const socket = await connect("/api/ws/flows/branching_flow/monitor");
       await socket.nextMessage(isType("flow_metrics"));
-      const tcp = stopReading(socket);
+      socket.stopReading();
       // 47 505 events: far more than the socket buffers and the 1 000-event queue hold.
       const job = await startJob(server(), { flow_id: "branching_flow", count: 2500 });
       await waitForJobEnd(server(), job.job_id, 30_000);
-      tcp.resume();
+      socket.readAgain();
       await expectToldWhatItMissed(socket, job.job_id);
       // Reading again, it follows the flow's next job live, every event.
       const next = await startJob(server(), { flow_id: "branching_flow", count: 2 });
@@ -333,10 +327,10 @@ export function coreWebSocketSuite(runtime: string, start: () => Promise<WsTarge
         if (subscribe) socket.send(subscribe(job.job_id));
         const paused = (m: Message) => m.job_id === job.job_id && m.type === "job_paused";
         const read = await socket.collectUntil(paused, 30_000);
-        const tcp = stopReading(socket);
+        socket.stopReading();
         await api(server(), "POST", `/api/jobs/${job.job_id}/resume`);
         await waitForJob(server(), job.job_id, (record) => record.status === "paused");
-        tcp.resume();
+        socket.readAgain();
         read.push(...(await socket.collectUntil(paused, 30_000)));
         await api(server(), "POST", `/api/jobs/${job.job_id}/resume`);
         await expectToldWhatItMissed(socket, job.job_id, read);

@@ -4,14 +4,6 @@ import { ApiError } from "../errors.js";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-/**
- * How much of a body over the limit is read anyway, as a multiple of the limit. A client that sends a little too
- * much is usually still writing when the 413 is ready, and a server that closes a connection with its request
- * unread resets it: the client's next write fails (EPIPE) and many clients, Node's http among them, then drop the
- * 413 they were sent. Reading the rest first, within this bound, lets them see it; larger bodies are cut off.
- */
-const DRAIN_FACTOR = 1;
-
 // The connection cannot carry another request after a body cut off part way: say so, or a keep-alive client would
 // send its next request down a socket the server is about to drop.
 const tooLarge = (maxBytes: number) =>
@@ -40,10 +32,11 @@ export function requestBody(options: { maxBytes: number }): MiddlewareHandler {
     if (!METHODS_WITH_BODY.has(c.req.method)) return next();
     const request = c.req.raw;
     if (Number(request.headers.get("content-length") ?? 0) > maxBytes) throw tooLarge(maxBytes);
-    // Bun gives an empty body as no stream at all; Node as an empty stream. Both are "no body".
-    const bytes = request.body
-      ? await readAtMost(request.body, maxBytes, maxBytes * DRAIN_FACTOR)
-      : new Uint8Array(0);
+    // Bun gives an empty body as no stream at all; Node as an empty stream. Both are "no body". Past the limit, up
+    // to as much again is read and dropped: a client that sent a little too much is usually still writing when the
+    // 413 is ready, and a server that closes with the request unread resets the connection; the client's next write
+    // fails (EPIPE) and many clients, Node's http among them, then drop the 413 they were sent.
+    const bytes = request.body ? await readAtMost(request.body, maxBytes, maxBytes) : new Uint8Array(0);
     if (bytes === null) throw tooLarge(maxBytes);
 
     // The body stream is drained now, so the request is always rebuilt, even with nothing in it.

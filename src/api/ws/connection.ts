@@ -48,8 +48,9 @@ export interface ConnectionContext {
   /** Routes the live events of every job of the flow to this connection from now on. */
   followFlow(connection: Connection, flow_id: string): void;
   /**
-   * The client stopped reading: route none of its jobs' live events to `offer` until `unpark`. A flow socket still
-   * gets its flow's `job_*` events through `meet`, so it learns of jobs that start meanwhile.
+   * The client stopped reading (`isStalled` is now true): route none of its jobs' live events to `offer` until
+   * `unpark` (called once it is false again). A flow socket still gets its flow's `job_*` events through `meet`, so
+   * it learns of jobs that start meanwhile.
    */
   park(connection: Connection): void;
   unpark(connection: Connection): void;
@@ -134,6 +135,11 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /** Its client stopped reading: the hub routes it no live events (see `#stall`). */
+  get isStalled(): boolean {
+    return this.#stalled;
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------------------------
@@ -251,7 +257,7 @@ export class Connection {
 
   /** A live event of a job this connection follows, or of a job of its flow. */
   offer(event: JobEvent): void {
-    if (this.#closed || this.#stalled) return;
+    if (this.#closed) return;
     // Events of one job come in runs: the last stream saves a Map lookup per event.
     const last = this.#lastStream;
     let stream =

@@ -84,10 +84,10 @@ export class WsHub {
   /** Flow sockets whose client stopped reading: out of `#byFlow`, they get only their flow's `job_*` events. */
   readonly #parkedByFlow = new Map<string, readonly Connection[]>();
   /**
-   * The jobs and flow each connection is routed under, so leaving costs O(its own routes). A parked connection
+   * The jobs and flow each connection is routed under, so leaving costs O(its own routes). A stalled connection
    * keeps its routes here and is out of the indexes until it is unparked.
    */
-  readonly #routesOf = new Map<Connection, Routes>();
+  readonly #routesOf = new Map<Connection, { jobs: Set<string>; flow_id: string | null; raw: unknown }>();
   /** For runtimes that report pongs and drains per server, not per socket (Bun). */
   readonly #bySocket = new Map<unknown, Connection>();
 
@@ -166,7 +166,7 @@ export class WsHub {
     let sent = this.#sentByClosed;
     let stalled = 0;
     for (const connection of this.#connections) {
-      if (this.#routesOf.get(connection)?.parked) stalled++;
+      if (connection.isStalled) stalled++;
       sent += connection.sentMessages;
       queued += connection.queue.eventCount;
       highWater = Math.max(highWater, connection.queue.highWater);
@@ -197,7 +197,7 @@ export class WsHub {
       return connection;
     }
     this.#connections.add(connection);
-    this.#routesOf.set(connection, { jobs: new Set(), flow_id: null, raw, parked: false });
+    this.#routesOf.set(connection, { jobs: new Set(), flow_id: null, raw });
     if (raw !== undefined && raw !== null) this.#bySocket.set(raw, connection);
     if (scope.kind === "all") this.#lobby.add(connection);
     access?.onPong?.(raw, () => connection.pong());
@@ -232,7 +232,7 @@ export class WsHub {
     if (kind === "job") routes.jobs.add(key);
     else routes.flow_id = key;
     // A parked connection joins the indexes when it is unparked; a parked flow socket still meets new jobs.
-    if (!routes.parked) addTo(index, key, connection);
+    if (!connection.isStalled) addTo(index, key, connection);
     else if (kind === "flow") addTo(this.#parkedByFlow, key, connection);
   }
 
@@ -243,8 +243,7 @@ export class WsHub {
 
   #park(connection: Connection): void {
     const routes = this.#routesOf.get(connection);
-    if (!routes || routes.parked) return;
-    routes.parked = true;
+    if (!routes) return;
     for (const job_id of routes.jobs) removeFrom(this.#byJob, job_id, connection);
     if (routes.flow_id !== null) {
       removeFrom(this.#byFlow, routes.flow_id, connection);
@@ -254,8 +253,7 @@ export class WsHub {
 
   #unpark(connection: Connection): void {
     const routes = this.#routesOf.get(connection);
-    if (!routes?.parked) return;
-    routes.parked = false;
+    if (!routes) return;
     for (const job_id of routes.jobs) addTo(this.#byJob, job_id, connection);
     if (routes.flow_id !== null) {
       removeFrom(this.#parkedByFlow, routes.flow_id, connection);
@@ -340,14 +338,6 @@ export class WsHub {
     this.#blocked.clear();
     for (const connection of blocked) this.#wake(connection);
   };
-}
-
-interface Routes {
-  jobs: Set<string>;
-  flow_id: string | null;
-  raw: unknown;
-  /** Out of the indexes while its client is not reading (`ConnectionContext.park`). */
-  parked: boolean;
 }
 
 function addTo(index: Map<string, readonly Connection[]>, key: string, connection: Connection): void {

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { startCheckpointThread } from "./checkpoint-thread.js";
+import { withCheckpointThread } from "./checkpoint-thread.js";
 import type { SqliteDriver, SqlValue } from "./driver.js";
 
 /** Opens (creating if needed) a SQLite file for SqliteStore on Node. */
@@ -10,13 +10,6 @@ export function openBetterSqlite3(path: string): SqliteDriver {
   const inWal = db.pragma("journal_mode = WAL", { simple: true }) === "wal";
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 5000");
-  const checkpointer = inWal
-    ? startCheckpointThread(path, {
-        setAutocheckpoint: (pages) => db.pragma(`wal_autocheckpoint = ${pages}`),
-        isOpen: () => db.open,
-      })
-    : null;
-  const wrote = checkpointer?.wrote ?? (() => {});
 
   // Preparing costs more than running most of our statements; the store issues a few dozen distinct texts.
   const statements = new Map<string, Database.Statement<SqlValue[]>>();
@@ -31,24 +24,18 @@ export function openBetterSqlite3(path: string): SqliteDriver {
   // One transaction wrapper, built once; it nests as savepoints when a transaction is already open.
   const inTransaction = db.transaction((fn: () => unknown) => fn());
 
-  return {
+  const driver: SqliteDriver = {
     all: <Row>(sql: string, params: readonly SqlValue[] = []) => prepared(sql).all(...params) as Row[],
-    run: (sql, params = []) => {
-      const { changes } = prepared(sql).run(...params);
-      wrote();
-      return { changes };
-    },
-    tx: <T>(fn: () => T) => {
-      const result = inTransaction(fn) as T;
-      wrote();
-      return result;
-    },
-    close: async () => {
+    run: (sql, params = []) => ({ changes: prepared(sql).run(...params).changes }),
+    tx: <T>(fn: () => T) => inTransaction(fn) as T,
+    close: () => {
       statements.clear();
-      // This connection first, while the worker's is still open: the last connection to close checkpoints the
-      // whole WAL, and that should be the worker's, on its thread.
       db.close();
-      await checkpointer?.stop();
     },
   };
+  if (!inWal) return driver;
+  return withCheckpointThread(path, driver, {
+    setAutocheckpoint: (pages) => db.pragma(`wal_autocheckpoint = ${pages}`),
+    isOpen: () => db.open,
+  });
 }

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import type { SqliteDriver } from "./driver.js";
 
 /** How often the checkpoint thread looks for a pause in the writes. */
 const CHECKPOINT_TICK_MS = 100;
@@ -14,21 +15,41 @@ export interface WritingConnection {
   isOpen(): boolean;
 }
 
-export interface CheckpointThread {
-  /** Call after each committed write (a statement outside a transaction, or a transaction). */
-  wrote(): void;
-  /** Resolves once the thread has closed its connection, which checkpoints what is left if it is the last one. */
-  stop(): Promise<void>;
+/**
+ * `driver`, a connection to `file` in WAL mode, with its checkpoints moved off the writing thread and into the
+ * writer's pauses (see wal-checkpointer.mjs, which runs on Node with better-sqlite3 and on Bun with bun:sqlite): the
+ * connection stops checkpointing, counts its writes where the worker can see them, and the worker checkpoints.
+ * Should the worker fail, the connection checkpoints again as SQLite does by default, so the WAL never grows
+ * without bound.
+ */
+export function withCheckpointThread(
+  file: string,
+  driver: SqliteDriver,
+  connection: WritingConnection,
+): SqliteDriver {
+  const thread = startCheckpointThread(file, connection);
+  return {
+    all: driver.all,
+    run: (sql, params) => {
+      const result = driver.run(sql, params);
+      thread.wrote();
+      return result;
+    },
+    tx: (fn) => {
+      const result = driver.tx(fn);
+      thread.wrote();
+      return result;
+    },
+    close: async () => {
+      // This connection first, while the worker's is still open: the last connection to close checkpoints the
+      // whole WAL, and that should be the worker's, on its thread.
+      await driver.close();
+      await thread.stop();
+    },
+  };
 }
 
-/**
- * Moves the WAL checkpoints of a file in WAL mode off the writing thread and into the writer's pauses (see
- * wal-checkpointer.mjs, which runs on Node with better-sqlite3 and on Bun with bun:sqlite): the writing connection
- * stops checkpointing, counts its writes where the worker can see them, and the worker checkpoints. Should the
- * worker fail, the writing connection checkpoints again as SQLite does by default, so the WAL never grows without
- * bound.
- */
-export function startCheckpointThread(file: string, connection: WritingConnection): CheckpointThread {
+function startCheckpointThread(file: string, connection: WritingConnection) {
   const writes = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(new URL("./wal-checkpointer.mjs", import.meta.url), {
     workerData: { file, writes, tickMs: CHECKPOINT_TICK_MS, maxBusyMs: CHECKPOINT_MAX_BUSY_MS },
