@@ -87,7 +87,26 @@ const origins = parsed("must be `*` or a comma list of origins like https://app.
 
 const keys = parsed("must be a comma list of keys", commaList);
 
-export const DEFAULT_CORS_ORIGINS = ["http://localhost:3000", "http://localhost:8000"];
+export const DEFAULT_CORS_ORIGINS = [
+  "http://localhost:3000",
+  "http://localhost:8000",
+  "http://127.0.0.1:3000",
+  "http://127.0.0.1:8000",
+];
+
+/** `*`, or host names (`api.example.com`, `[::1]`); a port is ignored. */
+const hosts = parsed("must be `*` or a comma list of host names like api.example.com", (value) => {
+  const list = commaList(value).map((host) => host.toLowerCase());
+  return list.length > 0 ? list : undefined;
+});
+
+/** Hosts, `host:port` pairs or CIDR blocks that outbound requests may reach although they are private. */
+const destinations = parsed("must be a comma list of hosts, host:port or CIDRs like 10.0.0.0/8", (value) => {
+  const list = commaList(value).map((item) => item.toLowerCase());
+  return list.length > 0 ? list : undefined;
+});
+
+const MiB = 1024 * 1024;
 
 export const ConfigSchema = z.object({
   port: integer(0, 65535)(20555),
@@ -107,6 +126,31 @@ export const ConfigSchema = z.object({
   /** Days a finished job is kept; undefined keeps them forever. */
   retentionDays: positiveNumber(undefined),
   maxEventsPerJob: integer(1, Number.MAX_SAFE_INTEGER)(100_000),
+  /** Largest emitted payload (its JSON size); a larger emit throws inside the handler. */
+  maxEventBytes: integer(1, 1024 * MiB)(MiB),
+  /** Bytes of event log a job keeps in memory; older events are dropped from the front beyond it. */
+  maxLogBytes: integer(1, Number.MAX_SAFE_INTEGER)(64 * MiB),
+  /** A job's live data (queued deliveries, merge buffers, shared data, routine state); past it the job fails. */
+  maxJobBytes: integer(1, Number.MAX_SAFE_INTEGER)(256 * MiB),
+  /** Deliveries queued in one job; past it the job fails. */
+  maxPendingDeliveries: integer(1, Number.MAX_SAFE_INTEGER)(100_000),
+  /** Live data and in-memory logs of all jobs together; undefined: half of the runtime's heap limit. */
+  maxTotalBytes: integer(1, Number.MAX_SAFE_INTEGER)(undefined),
+  /** Jobs pending, running or paused at once; one more start answers 429. */
+  maxActiveJobs: integer(1, Number.MAX_SAFE_INTEGER)(1000),
+  maxBreakpointsPerJob: integer(1, 1_000_000)(100),
+  /** Expression steps all breakpoint conditions checked at one safe point may take together. */
+  maxConditionSteps: integer(1, 100_000_000)(10_000),
+  /** Open WebSocket connections; one more upgrade answers 429. */
+  maxWsConnections: integer(1, 1_000_000)(1000),
+  /** Subscriptions (jobs and flows) one WebSocket may hold. */
+  maxSubscriptions: integer(1, 1_000_000)(1000),
+  /** Host names accepted in the `Host` header besides the loopback names; `*` turns the check off. */
+  allowedHosts: hosts(undefined),
+  /** Private destinations `HttpFetch` may reach anyway. */
+  fetchAllow: destinations([]),
+  fetchMaxBytes: integer(1, 1024 * MiB)(10 * MiB),
+  fetchTimeoutMs: integer(1, 24 * 3600 * 1000)(30_000),
   /** A file to append audit lines to; undefined writes them to stderr. */
   auditLog: text(undefined),
   logLevel: oneOf(LOG_LEVELS)("info" as LogLevel),

@@ -3,8 +3,10 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   AlreadyExistsError,
+  AtCapacityError,
   FlowInvalidError,
   InvalidStateError,
+  LimitExceededError,
   NotFoundError,
   type NotFoundKind,
 } from "../core/errors.js";
@@ -25,6 +27,8 @@ export const ERROR_CODES = [
   "INVALID_STATE",
   "DSL_INVALID",
   "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "LIMIT_EXCEEDED",
   "UNAUTHORIZED",
   "FORBIDDEN",
   "RATE_LIMITED",
@@ -82,6 +86,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   404: "NOT_FOUND",
   405: "METHOD_NOT_ALLOWED",
   413: "PAYLOAD_TOO_LARGE",
+  415: "UNSUPPORTED_MEDIA_TYPE",
   422: "VALIDATION_ERROR",
   429: "RATE_LIMITED",
 };
@@ -101,6 +106,14 @@ export async function toApiError(error: unknown, c: Context): Promise<ApiError |
     return new ApiError(code, 409, error.message, { [`${error.kind}_id`]: error.id });
   }
   if (error instanceof InvalidStateError) return new ApiError("INVALID_STATE", 409, error.message);
+  if (error instanceof LimitExceededError) {
+    return new ApiError("LIMIT_EXCEEDED", 422, error.message, error.details);
+  }
+  if (error instanceof AtCapacityError) {
+    return new ApiError("RATE_LIMITED", 429, error.message, error.details, {
+      "Retry-After": String(error.retryAfterSeconds),
+    });
+  }
   if (error instanceof FlowInvalidError) {
     return new ApiError("DSL_INVALID", 400, error.message, { issues: error.issues });
   }

@@ -43,3 +43,26 @@ export class FlowInvalidError extends RoutiluxError {
 export class RoutineUsageError extends RoutiluxError {
   override name = "RoutineUsageError";
 }
+
+/** A per-object count a client asked to exceed (breakpoints on a job, …): 422 `LIMIT_EXCEEDED`. */
+export class LimitExceededError extends RoutiluxError {
+  override name = "LimitExceededError";
+  constructor(
+    message: string,
+    readonly details: { limit: number } & Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** The server is at capacity for now (active jobs, memory): 429 `RATE_LIMITED` with `Retry-After`. */
+export class AtCapacityError extends RoutiluxError {
+  override name = "AtCapacityError";
+  constructor(
+    message: string,
+    readonly details: Record<string, unknown>,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}

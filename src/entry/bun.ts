@@ -4,11 +4,13 @@ import { jsonLogger, type Logger } from "../api/logger.js";
 import { bunSocketAccess } from "../api/ws/index.js";
 import { type Config, ConfigError, loadConfig } from "../config.js";
 import { defaultRegistry } from "../routines/index.js";
+import { limitsFromConfig } from "../service/limits.js";
 import { MemoryStore } from "../service/memory-store.js";
 import { createServices } from "../service/services.js";
 import { openBunSqlite } from "../service/sqlite/bun-sqlite-driver.js";
 import { SqliteStore } from "../service/sqlite/sqlite-store.js";
 import type { Store } from "../service/store.js";
+import { heapLimitBytes } from "./heap-limit.js";
 import { databaseFile, localApp } from "./local-runtime.js";
 import type { RunningServer } from "./node.js";
 
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
   const services = await createServices({
     store: await openStore(config),
     registry: defaultRegistry(),
-    maxEventsPerJob: config.maxEventsPerJob,
+    limits: limitsFromConfig(config, heapLimitBytes()),
     retention: { jobs: config.retentionJobs, days: config.retentionDays },
     onError: (error) => logger.error("job error", { error: String(error) }),
   });

@@ -9,6 +9,7 @@ import type { JobRecord, JsonObject } from "../core/types.js";
 import { type FlowDslDocument, parseAndValidateFlowDsl } from "../dsl/index.js";
 import { builtinRoutines, demoRoutines } from "../routines/index.js";
 import type { StartJobRequest } from "../service/job-service.js";
+import { limitsFromConfig } from "../service/limits.js";
 import type { LocalDebugService } from "../service/local-debug-service.js";
 import type { LocalJobService } from "../service/local-job-service.js";
 import { MemoryStore } from "../service/memory-store.js";
@@ -101,7 +102,7 @@ export async function createRoutilux(options: RoutiluxOptions = {}): Promise<Rou
     store: await openStore(options.store),
     registry,
     demoFlows: options.demo ?? false,
-    maxEventsPerJob: config.maxEventsPerJob,
+    limits: limitsFromConfig(config),
     retention: { jobs: config.retentionJobs, days: config.retentionDays },
   });
   const now = new Date().toISOString();

@@ -1,8 +1,10 @@
 import type { Config } from "../config.js";
 import type { RoutineRegistry } from "../core/routine.js";
+import { limitsFromConfig } from "../service/limits.js";
 import { MemoryStore } from "../service/memory-store.js";
 import { createServices, type Services } from "../service/services.js";
 import type { Store } from "../service/store.js";
+import { heapLimitBytes } from "./heap-limit.js";
 import { databaseFile } from "./local-runtime.js";
 import { openSqliteStore } from "./sqlite-file.js";
 
@@ -26,7 +28,7 @@ export async function nodeServices(
     store: options.store ?? (await openLocalStore(config)),
     registry,
     demoFlows: options.demoFlows ?? true,
-    maxEventsPerJob: config.maxEventsPerJob,
+    limits: limitsFromConfig(config, heapLimitBytes()),
     retention: { jobs: config.retentionJobs, days: config.retentionDays },
   });
 }

@@ -8,6 +8,7 @@ import { isFinished, type JsonObject } from "../core/types.js";
 import { tryEvaluate } from "../expr/index.js";
 import { type DebugService, type DebugSession, debugSession, type Evaluation } from "./debug-service.js";
 import type { StartJobRequest } from "./job-service.js";
+import type { ServiceLimits } from "./limits.js";
 import type { LocalJobService } from "./local-job-service.js";
 import type { Store } from "./store.js";
 
@@ -21,6 +22,7 @@ export class LocalDebugService implements DebugService {
     /** Where best-effort writes (breakpoints installed at job start, final hit counts) report a failure. */
     private readonly onError: (error: unknown) => void = (error) => console.error(error),
     private readonly newBreakpointId: IdFactory = () => `bp_${newId().slice(0, 8)}`,
+    private readonly limits: Partial<ServiceLimits> = {},
   ) {}
 
   /** The job service is created after this one (it calls `prepare`), so it is attached afterwards. */

@@ -8,6 +8,7 @@ import { type JobMetrics, type JobState, jobLogs, jobMetrics, jobState, traceEve
 import { EventWriter } from "./event-writer.js";
 import type { FlowService } from "./flow-service.js";
 import type { FlowJobMetrics, JobEventListener, JobService, StartJobRequest } from "./job-service.js";
+import type { ServiceLimits } from "./limits.js";
 import type { EventPage, JobPage, JobQuery, Store } from "./store.js";
 
 export interface LocalJobServiceOptions {
@@ -18,6 +19,7 @@ export interface LocalJobServiceOptions {
   newId?: IdFactory;
   /** Cap of each job's event log; older events are dropped from the front. */
   maxEventsPerJob?: number;
+  limits?: Partial<ServiceLimits>;
   /** Finished jobs kept in memory (for `shared_data` in their state) before only the store answers for them. */
   keepFinished?: number;
   /** Called with each job before it starts, so the debugger can install breakpoints that catch the first routine. */

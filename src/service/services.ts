@@ -1,6 +1,7 @@
 import { type Clock, defaultClock, type IdFactory, newId } from "../core/clock.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import { demoFlows } from "../routines/demo-flows.js";
+import type { ServiceLimits } from "./limits.js";
 import { LocalDebugService } from "./local-debug-service.js";
 import { LocalJobService } from "./local-job-service.js";
 import { failInterruptedJobs } from "./recovery.js";
@@ -14,6 +15,8 @@ export interface ServicesOptions {
   store: Store;
   registry: RoutineRegistry;
   maxEventsPerJob?: number;
+  /** Per-job and server-wide limits (`limitsFromConfig`); unset ones are not enforced. */
+  limits?: Partial<ServiceLimits>;
   retention?: RetentionSettings;
   /** Register the four demo flows (without overwriting stored flows of the same ids). */
   demoFlows?: boolean;
@@ -44,14 +47,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const interrupted = await failInterruptedJobs(store, clock);
   const flows = new StoredFlowService({ store, registry, clock, newId: ids });
   if (options.demoFlows ?? true) await flows.registerDefaults(demoFlows(clock.iso()));
-  const debug = new LocalDebugService(store, options.onError);
+  const limits = { ...options.limits };
+  const debug = new LocalDebugService(store, options.onError, undefined, limits);
   const jobs = new LocalJobService({
     store,
     flows,
     registry,
     clock,
     newId: ids,
-    maxEventsPerJob: options.maxEventsPerJob,
+    maxEventsPerJob: options.maxEventsPerJob ?? limits.maxEventsPerJob,
+    limits,
     prepare: debug.prepare,
     onError: options.onError,
   });

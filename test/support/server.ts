@@ -5,8 +5,10 @@ import { jsonLogger, type Logger } from "../../src/api/logger.js";
 import type { AuditLog, AuditRecord } from "../../src/api/middleware/audit.js";
 import { loadConfig } from "../../src/config.js";
 import type { JobRecord, JobStatus } from "../../src/core/types.js";
+import { heapLimitBytes } from "../../src/entry/heap-limit.js";
 import { startNodeServer } from "../../src/entry/node.js";
 import { defaultRegistry } from "../../src/routines/index.js";
+import { limitsFromConfig } from "../../src/service/limits.js";
 import { MemoryStore } from "../../src/service/memory-store.js";
 import { createServices } from "../../src/service/services.js";
 import type { Store } from "../../src/service/store.js";
@@ -88,6 +90,7 @@ async function startNode(env: Record<string, string>, options: StartServerOption
   const services = await createServices({
     store: options.store ?? new MemoryStore(),
     registry: defaultRegistry(),
+    limits: limitsFromConfig(config, heapLimitBytes()),
   });
   const audit: AuditRecord[] = [];
   const auditLog: AuditLog = { record: (entry) => audit.push(entry) };

@@ -13,6 +13,7 @@ import { type Config, loadConfig } from "../../src/config.js";
 import type { JobEvent } from "../../src/core/types.js";
 import { startNodeServer } from "../../src/entry/node.js";
 import { defaultRegistry } from "../../src/routines/index.js";
+import { limitsFromConfig } from "../../src/service/limits.js";
 import { MemoryStore } from "../../src/service/memory-store.js";
 import { createServices, type Services } from "../../src/service/services.js";
 
@@ -54,7 +55,10 @@ export async function startNodeTarget(options: NodeTargetOptions = {}): Promise<
   const services = await createServices({
     store: new MemoryStore(),
     registry: defaultRegistry(),
-    maxEventsPerJob: options.maxEventsPerJob ?? config.maxEventsPerJob,
+    limits: {
+      ...limitsFromConfig(config),
+      maxEventsPerJob: options.maxEventsPerJob ?? config.maxEventsPerJob,
+    },
     onError: () => {},
   });
   const hub = new WsHub({
