@@ -114,7 +114,16 @@ export function mapPayload(payload: JsonObject, mapping: Readonly<Record<string,
   const out: JsonObject = {};
   for (const key in payload) {
     if (!Object.hasOwn(payload, key)) continue;
-    out[Object.hasOwn(mapping, key) ? mapping[key]! : key] = payload[key];
+    const name = Object.hasOwn(mapping, key) ? mapping[key]! : key;
+    // Assigning `__proto__` would set the prototype and lose the value: define it as the plain key it is.
+    if (name === "__proto__")
+      Object.defineProperty(out, name, {
+        value: payload[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[name] = payload[key];
   }
   return out;
 }

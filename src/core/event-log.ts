@@ -6,8 +6,28 @@ export type EventListener = (event: JobEvent) => void;
 export interface EventLogOptions {
   /** Keep at most this many events; older ones are dropped from the front (readers see `oldest_seq` move). */
   maxEvents?: number;
+  /** Keep at most this many bytes of events (JSON size, as measured by the appender); dropped the same way. */
+  maxBytes?: number;
+  /** Where the log's bytes are also counted (all jobs' memory together). */
+  budget?: MemoryBudget;
   clock?: Clock;
 }
+
+/**
+ * Bytes of live data and logs shared by every job of a service: each job adds what it holds and takes it back when
+ * it lets go, so `used` is the sum at any moment. `limit` is ROUTILUX_MAX_TOTAL_BYTES.
+ */
+export class MemoryBudget {
+  used = 0;
+  constructor(readonly limit: number = Number.POSITIVE_INFINITY) {}
+
+  get exceeded(): boolean {
+    return this.used > this.limit;
+  }
+}
+
+/** What an event without a user payload costs in the log (its type, seq, routine and slot ids). */
+export const EVENT_BYTES = 64;
 
 const TYPE_CODES = new Map<JobEventType, number>(JOB_EVENT_TYPES.map((type, code) => [type, code]));
 
@@ -28,6 +48,10 @@ export class EventLog {
   #data: (JsonObject | undefined)[] = [];
   /** Each event's type as its index in JOB_EVENT_TYPES, at the same index as its data. */
   #types = new Uint8Array(256);
+  /** Each event's size in bytes (as its appender measured it), at the same index as its data. */
+  #sizes = new Float64Array(256);
+  /** Sum of #sizes over the held events. */
+  #bytes = 0;
   /** Runs of equal timestamps: `#runStamps[i]` is the timestamp of seqs from `#runSeqs[i]` up to the next run. */
   #runSeqs: number[] = [];
   #runStamps: string[] = [];
@@ -36,6 +60,8 @@ export class EventLog {
   #lastSeq = 0;
   #listeners: EventListener[] = [];
   readonly #maxEvents: number;
+  readonly #maxBytes: number;
+  #budget: MemoryBudget;
   readonly #clock: Clock;
 
   constructor(
@@ -43,6 +69,8 @@ export class EventLog {
     options: EventLogOptions = {},
   ) {
     this.#maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
+    this.#maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+    this.#budget = options.budget ?? new MemoryBudget();
     this.#clock = options.clock ?? defaultClock;
   }
 
@@ -53,7 +81,7 @@ export class EventLog {
     // Held events end at lastSeq and have no gaps, so the i-th of them has this seq.
     for (let i = 0; i < held.length; i++) {
       const event = held[i]!;
-      this.#store(lastSeq - held.length + 1 + i, event.type, event.timestamp, event.data);
+      this.#store(lastSeq - held.length + 1 + i, event.type, event.timestamp, event.data, EVENT_BYTES);
     }
     this.#lastSeq = lastSeq;
   }
@@ -71,11 +99,29 @@ export class EventLog {
     return this.#data.length - this.#head;
   }
 
-  append(type: JobEventType, data: JsonObject): JobEvent {
+  /** Bytes the held events take, as their appenders measured them. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** Stops counting this log in its budget and gives its bytes back (the job let go of it). */
+  releaseBudget(): void {
+    this.#budget.used -= this.#bytes;
+    this.#budget = new MemoryBudget();
+    this.#budget.used = this.#bytes;
+  }
+
+  /**
+   * `bytes`: the event's size, measured by the caller where `data` holds a user payload (it measured it anyway, to
+   * check it); the flat EVENT_BYTES otherwise. A log over its byte cap drops from the front as over its count cap,
+   * but never its newest event: a long job does not fail because of its log.
+   */
+  append(type: JobEventType, data: JsonObject, bytes = EVENT_BYTES): JobEvent {
     const seq = ++this.#lastSeq;
     const timestamp = this.#clock.iso();
-    this.#store(seq, type, timestamp, data);
+    this.#store(seq, type, timestamp, data, bytes);
     if (this.#data.length - this.#head > this.#maxEvents) this.#dropOldest();
+    while (this.#bytes > this.#maxBytes && this.#data.length - this.#head > 1) this.#dropOldest();
     // Short-lived unless a listener keeps it: young-generation garbage costs next to nothing.
     const event: JobEvent = { seq, job_id: this.job_id, type, timestamp, data };
     const listeners = this.#listeners;
@@ -83,7 +129,7 @@ export class EventLog {
     return event;
   }
 
-  #store(seq: number, type: JobEventType, timestamp: string, data: JsonObject): void {
+  #store(seq: number, type: JobEventType, timestamp: string, data: JsonObject, bytes: number): void {
     if (timestamp !== this.#lastStamp) {
       this.#lastStamp = timestamp;
       this.#runSeqs.push(seq);
@@ -94,13 +140,22 @@ export class EventLog {
       const grown = new Uint8Array(this.#types.length * 2);
       grown.set(this.#types);
       this.#types = grown;
+      const sizes = new Float64Array(this.#sizes.length * 2);
+      sizes.set(this.#sizes);
+      this.#sizes = sizes;
     }
     this.#types[index] = TYPE_CODES.get(type)!;
+    this.#sizes[index] = bytes;
+    this.#bytes += bytes;
+    this.#budget.used += bytes;
     this.#data.push(data);
   }
 
   #dropOldest(): void {
     this.#data[this.#head] = undefined; // let the dropped event's data go now, not at compaction
+    const bytes = this.#sizes[this.#head]!;
+    this.#bytes -= bytes;
+    this.#budget.used -= bytes;
     this.#head++;
     // Compact once the dead prefix is as large as the live part, so dropping stays amortised O(1).
     if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#data.length) this.#compact();
@@ -108,6 +163,7 @@ export class EventLog {
 
   #compact(): void {
     this.#types.copyWithin(0, this.#head, this.#data.length);
+    this.#sizes.copyWithin(0, this.#head, this.#data.length);
     this.#data.splice(0, this.#head);
     this.#head = 0;
     const stale = this.#runAt(this.oldestSeq);

@@ -38,5 +38,28 @@ export const JobSnapshotSchema = z.object({
     .nullable(),
   /** ISO time at which the job times out, or null. */
   deadline: z.string().nullable(),
+  /** The job's counts (views.ts JobTotals); absent in snapshots taken before jobs kept them. */
+  totals: z
+    .object({
+      events: z.number(),
+      slot_calls: z.number(),
+      event_emits: z.number(),
+      routines: z.record(
+        z.string(),
+        z.object({
+          status: z.string(),
+          execution_count: z.number(),
+          last_execution: z.string().nullable(),
+          error: z.string().nullable(),
+          settled: z.number(),
+          total_duration: z.number(),
+          min_duration: z.number().nullable(),
+          max_duration: z.number().nullable(),
+          error_count: z.number(),
+          last_settled: z.string().nullable(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type JobSnapshot = z.infer<typeof JobSnapshotSchema>;

@@ -1,9 +1,10 @@
 import { type Clock, defaultClock, monotonicSeconds, secondsSince } from "./clock.js";
 import { type CompiledFlow, type CompiledRoutine, mapPayload, type Route } from "./compiled-flow.js";
 import { Deque } from "./deque.js";
-import { InvalidStateError, NotFoundError, RoutineUsageError } from "./errors.js";
-import { EventLog } from "./event-log.js";
+import { InvalidStateError, LimitExceededError, NotFoundError, RoutineUsageError } from "./errors.js";
+import { EVENT_BYTES, EventLog, MemoryBudget } from "./event-log.js";
 import type { JobSnapshot } from "./job-snapshot.js";
+import { jsonSize } from "./json-size.js";
 import type { RoutineContext } from "./routine.js";
 import {
   isFinished,
@@ -13,6 +14,7 @@ import {
   type JsonObject,
   type PauseReason,
 } from "./types.js";
+import { countSettled, type JobTotals, newRoutineTotals, type RoutineTotals } from "./views.js";
 
 /** One unit of work: a payload on its way into one slot of one routine. */
 export class Delivery {
@@ -32,6 +34,8 @@ export class Delivery {
     readonly parent: Delivery | null,
     /** The event that produced it; null for the entry delivery. */
     readonly event_name: string | null,
+    /** The payload's JSON size, measured once at the emit: what this delivery counts in the job's live data. */
+    readonly bytes = 0,
   ) {}
 
   get routine_id(): string {
@@ -69,12 +73,27 @@ export interface SafePointHooks {
   afterDelivery(job: Job, delivery: Delivery): void;
 }
 
+/** What one job may hold; each is a ROUTILUX_* variable (docs/configuration.md), unbounded when left out. */
+export interface JobLimits {
+  /** An emitted payload's JSON size; a larger emit throws inside the handler. */
+  maxEventBytes?: number;
+  /** The event log's bytes; the oldest events are dropped beyond it. */
+  maxLogBytes?: number;
+  /** Live data: queued deliveries, merge buffers, shared data and routine state. Past it the job fails. */
+  maxJobBytes?: number;
+  /** Queued deliveries. Past it the job fails. */
+  maxPendingDeliveries?: number;
+}
+
 export interface JobOptions {
   job_id: string;
   flow: CompiledFlow;
   clock?: Clock;
   /** Event log cap; the oldest events are dropped beyond it. */
   maxEvents?: number;
+  limits?: JobLimits;
+  /** All jobs' memory together (ROUTILUX_MAX_TOTAL_BYTES): a job that grows it past its limit fails. */
+  budget?: MemoryBudget;
   /** Seconds; overrides the flow's timeout. */
   timeout?: number | null;
   /** Continue a job from a snapshot (and the tail of its log) instead of starting a new one. */
@@ -94,6 +113,28 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
+/** A map keyed by payload keys or routine ids: no prototype, so `toString` or `__proto__` is a key like any other. */
+const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
+/** Copies own keys one by one; unlike Object.assign, an own `__proto__` key stays a key (target is a dict). */
+function copyInto(target: JsonObject, source: JsonObject): JsonObject {
+  for (const key of Object.keys(source)) target[key] = source[key];
+  return target;
+}
+
+/**
+ * Shared data and routine state are re-measured (they change inside handlers, where no one counts) at most this
+ * often, and the interval stretches so that measuring takes at most 1/MEASURE_SHARE of the job's time.
+ */
+const MEASURE_EVERY_MS = 20;
+const MEASURE_SHARE = 50;
+
+/** One routine's state and counts within one job. */
+interface RoutineRun {
+  readonly state: JsonObject;
+  readonly totals: RoutineTotals;
+}
+
 /**
  * One run of a flow: a queue of deliveries, a scheduler that runs them at most `maxWorkers` at a time,
  * and an event log of everything that happened. Completes by itself when nothing is queued or running.
@@ -102,7 +143,8 @@ export class Job {
   readonly job_id: string;
   readonly flow_id: string;
   readonly log: EventLog;
-  readonly shared: JsonObject = {};
+  /** No prototype: a handler writing `shared[key]` with a payload key stores that key, whatever it is. */
+  readonly shared: JsonObject = dict();
   created_at: string;
   started_at: string | null = null;
   completed_at: string | null = null;
@@ -115,8 +157,20 @@ export class Job {
   readonly #clock: Clock;
   readonly #queue = new Deque<Delivery>();
   readonly #abort = new AbortController();
-  readonly #states = new Map<string, JsonObject>();
+  readonly #routines = new Map<string, RoutineRun>();
   readonly #mergeBuffers = new Map<Route, Record<string, unknown[]>>();
+  #slotCalls = 0;
+  #eventEmits = 0;
+  readonly #maxEventBytes: number;
+  readonly #maxJobBytes: number;
+  readonly #maxPending: number;
+  readonly #budget: MemoryBudget;
+  /** Live data in bytes (JSON size): queued deliveries + merge buffers + the last measure of shared and state. */
+  #liveBytes = 0;
+  /** The part of #liveBytes that is shared data and routine state, as last measured. */
+  #dataBytes = 0;
+  #measuredAt = 0;
+  #measureEveryMs = MEASURE_EVERY_MS;
   /** Deliveries whose handler returned a promise that has not settled yet. */
   readonly #running = new Set<Delivery>();
   /**
@@ -143,12 +197,23 @@ export class Job {
     this.#flow = options.flow;
     this.#clock = options.clock ?? defaultClock;
     this.#timeout = options.timeout ?? options.flow.timeout;
-    this.log = new EventLog(this.job_id, { maxEvents: options.maxEvents, clock: this.#clock });
+    const limits = options.limits ?? {};
+    this.#maxEventBytes = limits.maxEventBytes ?? Number.POSITIVE_INFINITY;
+    this.#maxJobBytes = limits.maxJobBytes ?? Number.POSITIVE_INFINITY;
+    this.#maxPending = limits.maxPendingDeliveries ?? Number.POSITIVE_INFINITY;
+    this.#budget = options.budget ?? new MemoryBudget();
+    this.log = new EventLog(this.job_id, {
+      maxEvents: options.maxEvents,
+      maxBytes: limits.maxLogBytes,
+      budget: this.#budget,
+      clock: this.#clock,
+    });
     this.created_at = this.#clock.iso();
     this.done = new Promise((resolve) => {
       this.#resolveDone = resolve;
     });
-    for (const routine_id of options.flow.routines.keys()) this.#states.set(routine_id, {});
+    for (const routine_id of options.flow.routines.keys())
+      this.#routines.set(routine_id, { state: dict(), totals: newRoutineTotals() });
     if (options.restore) this.#restore(options.restore.snapshot, options.restore.events);
   }
 
@@ -172,7 +237,7 @@ export class Job {
         attempt: d.attempt,
         cleared: d.cleared,
       })),
-      routine_states: Object.fromEntries(this.#states),
+      routine_states: Object.fromEntries([...this.#routines].map(([id, run]) => [id, run.state])),
       shared: this.shared,
       merge_buffers,
       paused_at: this.pausedAt && {
@@ -184,6 +249,7 @@ export class Job {
         payload: this.pausedAt.payload,
       },
       deadline: this.#deadline,
+      totals: this.totals(),
     };
   }
 
@@ -195,9 +261,15 @@ export class Job {
     this.error = record.error;
     this.#status = record.status;
     this.log.restore(snapshot.last_seq, events);
-    Object.assign(this.shared, snapshot.shared);
+    copyInto(this.shared, snapshot.shared);
     for (const [routine_id, state] of Object.entries(snapshot.routine_states))
-      this.#states.set(routine_id, state);
+      copyInto(this.#routineRun(routine_id).state, state);
+    if (snapshot.totals) {
+      this.#slotCalls = snapshot.totals.slot_calls;
+      this.#eventEmits = snapshot.totals.event_emits;
+      for (const [routine_id, totals] of Object.entries(snapshot.totals.routines))
+        Object.assign(this.#routineRun(routine_id).totals, totals);
+    }
     const slot = (routine_id: string, slot_name: string): Route => {
       const route = this.#flow.routines.get(routine_id)?.slots.get(slot_name);
       if (!route) throw new NotFoundError("routine", `${routine_id}.${slot_name}`);
@@ -205,7 +277,8 @@ export class Job {
     };
     for (const [key, buffer] of Object.entries(snapshot.merge_buffers)) {
       const dot = key.lastIndexOf(".");
-      this.#mergeBuffers.set(slot(key.slice(0, dot), key.slice(dot + 1)), buffer);
+      this.#mergeBuffers.set(slot(key.slice(0, dot), key.slice(dot + 1)), copyInto(dict(), buffer) as never);
+      this.#grow(jsonSize(buffer));
     }
     const queue = snapshot.queue.map((d) => {
       const delivery = new Delivery(
@@ -214,12 +287,13 @@ export class Job {
         d.caused_by,
         null,
         d.event_name,
+        jsonSize(d.payload),
       );
       delivery.attempt = d.attempt;
       delivery.cleared = d.cleared;
       return delivery;
     });
-    for (const delivery of queue) this.#queue.push(delivery);
+    for (const delivery of queue) this.#enqueue(delivery);
     const at = snapshot.paused_at;
     if (at)
       this.pausedAt = { ...at, delivery: at.queue_index === null ? null : (queue[at.queue_index] ?? null) };
@@ -276,9 +350,30 @@ export class Job {
 
   /** This routine's state within this job. */
   routineState(routine_id: string): JsonObject {
-    const state = this.#states.get(routine_id);
-    if (!state) throw new NotFoundError("routine", routine_id);
-    return state;
+    return this.#routineRun(routine_id).state;
+  }
+
+  #routineRun(routine_id: string): RoutineRun {
+    const run = this.#routines.get(routine_id);
+    if (!run) throw new NotFoundError("routine", routine_id);
+    return run;
+  }
+
+  /** What the job has done so far, counted as it ran: the views' counts, unaffected by log truncation. */
+  totals(): JobTotals {
+    const routines = dict<RoutineTotals>();
+    for (const [routine_id, run] of this.#routines) routines[routine_id] = { ...run.totals };
+    return {
+      events: this.log.lastSeq,
+      slot_calls: this.#slotCalls,
+      event_emits: this.#eventEmits,
+      routines,
+    };
+  }
+
+  /** Bytes of live data the job holds now (queued deliveries, merge buffers, shared data and routine state). */
+  get liveBytes(): number {
+    return this.#liveBytes;
   }
 
   setHooks(hooks: SafePointHooks | null): void {
@@ -298,7 +393,8 @@ export class Job {
     this.started_at = this.#clock.iso();
     this.log.append("job_started", { flow_id: this.flow_id, entry_routine_id });
     if (this.#timeout !== null) this.#armTimeout(this.#timeout * 1000);
-    this.#queue.push(new Delivery(trigger, entry_params, 0, null, null));
+    const bytes = jsonSize(entry_params);
+    this.#enqueue(new Delivery(trigger, copyInto(dict(), entry_params), 0, null, null, bytes));
     this.#schedulePump();
   }
 
@@ -329,8 +425,7 @@ export class Job {
       throw new InvalidStateError(`Cannot cancel job '${this.job_id}': it is already ${this.#status}`);
     }
     this.#finish("cancelled", null);
-    this.log.append("job_cancelled", {});
-    this.#resolveDone(this.record());
+    this.#appendFinal("job_cancelled", {});
   }
 
   /** Ends an unfinished job as failed from outside (e.g. a server shutting down); a finished job is left as is. */
@@ -347,15 +442,31 @@ export class Job {
     });
   }
 
-  /** The delivery loop. Sync handlers run back to back within a time slice; async ones are awaited by callback. */
+  /**
+   * The delivery loop. Sync handlers run back to back within a time slice; async ones are awaited by callback.
+   * Whatever throws here outside a handler (a merge, a listener of the log, a debugger hook) fails this job: it
+   * runs from a macrotask or a promise callback, where an escaping exception would end the process.
+   */
   #pump(): void {
     this.#inPump = true;
     const sliceStart = performance.now();
     try {
       this.#runQueued(sliceStart);
+      if (sliceStart - this.#measuredAt > this.#measureEveryMs) this.#measureData(sliceStart);
+    } catch (error) {
+      this.#fault(error);
     } finally {
       this.#inPump = false;
       this.#busyMs += performance.now() - sliceStart;
+    }
+  }
+
+  /** Fails the job for an exception that escaped the engine's own code; never throws. */
+  #fault(error: unknown): void {
+    try {
+      this.#fail(`Job failed: ${messageOf(error)}`, null);
+    } catch {
+      // #fail finished the job before the listener that threw; nothing more to do.
     }
   }
 
@@ -368,11 +479,13 @@ export class Job {
         return;
       }
       const delivery = this.#queue.shift()!;
+      this.#grow(-delivery.bytes);
       if (this.#hooks !== null && !delivery.cleared) {
         delivery.cleared = true;
         const pause = this.#hooks.beforeDelivery(this, delivery);
         if (pause) {
           this.#queue.unshift(delivery);
+          this.#grow(delivery.bytes);
           this.#park(pause.reason, {
             routine_id: delivery.routine_id,
             slot_name: delivery.slot_name,
@@ -392,12 +505,16 @@ export class Job {
     const routine = route.routine;
     // A retry re-runs a delivery whose payload is already in the append buffer: merge it only once.
     const payload =
-      route.merge === "append"
-        ? this.#merge(route, delivery.payload, delivery.attempt === 0)
-        : delivery.payload;
+      route.merge === "append" ? this.#merge(route, delivery, delivery.attempt === 0) : delivery.payload;
     delivery.seq = this.log.append("slot_called", route.slotEventData).seq;
-    this.log.append("routine_started", route.slotEventData);
-    const context = new DeliveryContext(this, delivery, this.#states.get(routine.routine_id)!);
+    this.#slotCalls++;
+    const started = this.log.append("routine_started", route.slotEventData);
+    const run = this.#routines.get(routine.routine_id)!;
+    const totals = run.totals;
+    totals.status = "running";
+    totals.execution_count++;
+    totals.last_execution = started.timestamp;
+    const context = new DeliveryContext(this, delivery, run.state, totals);
     const startedAt = monotonicSeconds();
     let outcome: unknown;
     this.#inline = delivery;
@@ -411,10 +528,16 @@ export class Job {
     this.#inline = null;
     if (isThenable(outcome)) {
       this.#running.add(delivery);
+      const settle = (error: unknown) => {
+        try {
+          this.#settle(delivery, context, startedAt, error, false);
+        } catch (fault) {
+          this.#fault(fault);
+        }
+      };
       outcome.then(
-        () => this.#settle(delivery, context, startedAt, undefined, false),
-        (error: unknown) =>
-          this.#settle(delivery, context, startedAt, error ?? new Error("handler rejected"), false),
+        () => settle(undefined),
+        (error: unknown) => settle(error ?? new Error("handler rejected")),
       );
     } else {
       this.#settle(delivery, context, startedAt, undefined, true);
@@ -434,54 +557,80 @@ export class Job {
     if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
     const duration = secondsSince(startedAt);
     const routine_id = delivery.routine_id;
+    const totals = context.totals;
     if (error === undefined) {
-      this.log.append("routine_completed", {
+      const event = this.log.append("routine_completed", {
         routine_id,
         slot_name: delivery.slot_name,
         duration,
         status: "completed",
       });
+      totals.status = "completed";
+      countSettled(totals, duration, event.timestamp);
     } else {
-      this.#handleFailure(delivery, error, duration);
+      this.#handleFailure(delivery, totals, error, duration);
     }
     this.#hooks?.afterDelivery(this, delivery);
     if (!fromPump) this.#pump();
   }
 
-  #handleFailure(delivery: Delivery, error: unknown, duration: number): void {
+  #handleFailure(delivery: Delivery, totals: RoutineTotals, error: unknown, duration: number): void {
     const routine = delivery.route.routine;
     const message = messageOf(error);
     const handler = routine.errorHandler;
     const strategy = handler?.strategy ?? "stop";
     const base = { routine_id: routine.routine_id, slot_name: delivery.slot_name, duration, error: message };
+    const bytes = EVENT_BYTES + message.length;
+    const counted = (status: string, event: JobEvent): void => {
+      totals.status = status;
+      totals.error = message;
+      totals.error_count++;
+      countSettled(totals, duration, event.timestamp);
+    };
     if (strategy === "retry" && handler && delivery.attempt < handler.max_retries) {
       const delay = handler.retry_delay * handler.retry_backoff ** delivery.attempt;
       delivery.attempt++;
-      this.log.append("routine_failed", {
-        ...base,
-        status: "retrying",
-        attempt: delivery.attempt,
-        retry_in: delay,
-      });
+      const event = this.log.append(
+        "routine_failed",
+        { ...base, status: "retrying", attempt: delivery.attempt, retry_in: delay },
+        bytes,
+      );
+      counted("retrying", event);
       this.#later(delay * 1000, () => {
-        this.#queue.push(delivery);
+        this.#enqueue(delivery);
         this.#pump();
       });
       return;
     }
     if (strategy === "continue" || strategy === "skip") {
-      this.log.append("routine_failed", { ...base, status: strategy === "skip" ? "skipped" : "failed" });
+      const status = strategy === "skip" ? "skipped" : "failed";
+      counted(status, this.log.append("routine_failed", { ...base, status }, bytes));
       return;
     }
-    this.log.append("routine_failed", { ...base, status: "failed", attempt: delivery.attempt });
+    counted(
+      "failed",
+      this.log.append("routine_failed", { ...base, status: "failed", attempt: delivery.attempt }, bytes),
+    );
     this.#fail(`Routine '${routine.routine_id}' failed: ${message}`, routine.routine_id);
   }
 
   #fail(error: string, routine_id: string | null): void {
     if (this.#status === "completed" || this.#status === "failed" || this.#status === "cancelled") return;
     this.#finish("failed", error);
-    this.log.append("job_failed", { error, routine_id });
-    this.#resolveDone(this.record());
+    this.#appendFinal("job_failed", { error, routine_id });
+  }
+
+  /**
+   * The job's last event carries its totals, so its views stay right when only the store answers for it.
+   * `done` resolves even when a listener throws on this event (the exception still reaches the caller).
+   */
+  #appendFinal(type: "job_completed" | "job_failed" | "job_cancelled", data: JsonObject): void {
+    try {
+      this.log.append(type, { ...data, totals: this.totals() });
+    } finally {
+      this.log.releaseBudget();
+      this.#resolveDone(this.record());
+    }
   }
 
   #completeIfIdle(): void {
@@ -493,8 +642,7 @@ export class Job {
     )
       return;
     this.#finish("completed", null);
-    this.log.append("job_completed", { duration: this.#durationSeconds() });
-    this.#resolveDone(this.record());
+    this.#appendFinal("job_completed", { duration: this.#durationSeconds() });
   }
 
   #finish(status: JobStatus, error: string | null): void {
@@ -503,6 +651,11 @@ export class Job {
     this.completed_at = this.#clock.iso();
     this.pausedAt = null;
     this.#queue.clear();
+    // The job lets go of its live data: shared data and state stay readable, but no longer count.
+    this.#mergeBuffers.clear();
+    this.#budget.used -= this.#liveBytes;
+    this.#liveBytes = 0;
+    this.#dataBytes = 0;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     clearTimeout(this.#timeoutTimer);
@@ -549,22 +702,72 @@ export class Job {
     this.#timers.add(timer);
   }
 
-  #merge(route: Route, payload: JsonObject, accumulate: boolean): JsonObject {
+  #merge(route: Route, delivery: Delivery, accumulate: boolean): JsonObject {
     // Each connection carries its own copy of the Route; the buffer belongs to the slot, so key by the slot's own.
     const slot = route.routine.slots.get(route.slot)!;
     let buffer = this.#mergeBuffers.get(slot);
     if (!buffer) {
-      buffer = {};
+      buffer = dict();
       this.#mergeBuffers.set(slot, buffer);
     }
     if (accumulate) {
+      const payload = delivery.payload;
       for (const key of Object.keys(payload)) {
         const values = buffer[key] ?? [];
         values.push(payload[key]);
         buffer[key] = values;
       }
+      this.#grow(delivery.bytes);
     }
+    // A spread, not Object.assign: it defines an own `__proto__` key as a key.
     return { ...buffer };
+  }
+
+  #enqueue(delivery: Delivery): void {
+    this.#queue.push(delivery);
+    this.#grow(delivery.bytes);
+  }
+
+  /** Counts `bytes` more (or fewer) of live data, in the job and in the budget of all jobs. */
+  #grow(bytes: number): void {
+    this.#liveBytes += bytes;
+    this.#budget.used += bytes;
+  }
+
+  /**
+   * Re-measures shared data and routine state (handlers change them where no one counts). Runs between time
+   * slices, and stretches its interval so it never takes more than 1/MEASURE_SHARE of the job's time.
+   */
+  #measureData(now: number): void {
+    if (this.#status !== "running" && this.#status !== "paused") return;
+    let bytes = jsonSize(this.shared);
+    for (const run of this.#routines.values()) bytes += jsonSize(run.state);
+    this.#grow(bytes - this.#dataBytes);
+    this.#dataBytes = bytes;
+    const finished = performance.now();
+    this.#measuredAt = finished;
+    this.#measureEveryMs = Math.max(MEASURE_EVERY_MS, (finished - now) * MEASURE_SHARE);
+    const exceeded = this.#exceededLimit();
+    if (exceeded) this.#failOverLimit(exceeded, null);
+  }
+
+  /** The message naming the limit the job is past, or null. Three compares: it runs on every emit. */
+  #exceededLimit(): string | null {
+    if (this.#queue.length > this.#maxPending)
+      return `job exceeded ROUTILUX_MAX_PENDING_DELIVERIES (${this.#maxPending} deliveries)`;
+    if (this.#liveBytes > this.#maxJobBytes)
+      return `job exceeded ROUTILUX_MAX_JOB_BYTES (${this.#maxJobBytes} bytes)`;
+    if (this.#budget.used > this.#budget.limit)
+      return `job exceeded ROUTILUX_MAX_TOTAL_BYTES (${this.#budget.limit} bytes, all jobs together)`;
+    return null;
+  }
+
+  /** Fails the job for a memory limit and lets go of everything it held, shared data and state included. */
+  #failOverLimit(message: string, routine_id: string | null): void {
+    this.#fail(message, routine_id);
+    for (const key of Object.keys(this.shared)) delete this.shared[key];
+    for (const run of this.#routines.values())
+      for (const key of Object.keys(run.state)) delete run.state[key];
   }
 
   /** Called by a delivery's context; turns one emit into deliveries through the flow's connections. */
@@ -575,11 +778,30 @@ export class Job {
     if (!routes) {
       throw new RoutineUsageError(`Routine '${routine.routine_id}' has no event '${event_name}'`);
     }
-    const { seq } = this.log.append("event_emitted", { routine_id: routine.routine_id, event_name, payload });
+    // Measured once: the same number checks the event, sizes the log entry and counts each delivery.
+    const bytes = jsonSize(payload);
+    if (bytes > this.#maxEventBytes) {
+      throw new LimitExceededError(
+        `event '${event_name}' payload is ${bytes} bytes, over ROUTILUX_MAX_EVENT_BYTES (${this.#maxEventBytes} bytes)`,
+        { limit: this.#maxEventBytes, bytes },
+      );
+    }
+    const { seq } = this.log.append(
+      "event_emitted",
+      { routine_id: routine.routine_id, event_name, payload },
+      EVENT_BYTES + bytes,
+    );
+    this.#eventEmits++;
     for (let i = 0; i < routes.length; i++) {
       const route = routes[i]!;
       const delivered = route.mapping === null ? payload : mapPayload(payload, route.mapping);
-      this.#queue.push(new Delivery(route, delivered, seq, delivery, event_name));
+      this.#enqueue(new Delivery(route, delivered, seq, delivery, event_name, bytes));
+    }
+    const exceeded = this.#exceededLimit();
+    if (exceeded !== null) {
+      this.#failOverLimit(exceeded, routine.routine_id);
+      // Unwinds the handler (a loop of emits stops here); the job has already failed, whatever it does with this.
+      throw new LimitExceededError(exceeded, { limit: 0 });
     }
     // An async handler emitting mid-run: free workers may take the new deliveries now, not when it returns.
     if (!this.#inPump && routes.length > 0 && this.#running.size < this.#flow.maxWorkers)
@@ -607,6 +829,7 @@ class DeliveryContext implements RoutineContext<unknown> {
     readonly job: Job,
     readonly delivery: Delivery,
     readonly state: JsonObject,
+    readonly totals: RoutineTotals,
   ) {}
 
   get job_id(): string {
@@ -647,6 +870,10 @@ class DeliveryContext implements RoutineContext<unknown> {
   }
 
   log(message: string, data: JsonObject = {}): void {
-    this.job.log.append("log", { ...data, routine_id: this.routine_id, message });
+    this.job.log.append(
+      "log",
+      { ...data, routine_id: this.routine_id, message },
+      EVENT_BYTES + message.length + jsonSize(data),
+    );
   }
 }

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { type JobEvent, type JobRecord, JobRecordSchema, type JsonObject } from "./types.js";
 
 /**
- * The read models of a job: state, metrics, trace and logs. Each is derived from the job's event log —
- * the one record of what happened — so there is no second bookkeeping path to drift from it.
+ * The read models of a job: state, metrics, trace and logs. Lists (history, errors, logs) are read from the job's
+ * event log; counts and statuses come from the totals the job keeps, because a long job's log is truncated from
+ * the front and a count re-read from it would shrink (docs/concepts.md, "Limits").
  */
 
 const json = z.record(z.string(), z.unknown());
@@ -83,20 +84,133 @@ export interface LiveJobFacts {
   pending_tasks: { routine_id: string; slot_name: string }[];
 }
 
+/** One routine's counts over the whole job. */
+export interface RoutineTotals {
+  status: string;
+  /** Handler runs started. */
+  execution_count: number;
+  last_execution: string | null;
+  error: string | null;
+  /** Handler runs that ended (completed or failed), with their durations in seconds. */
+  settled: number;
+  total_duration: number;
+  min_duration: number | null;
+  max_duration: number | null;
+  error_count: number;
+  last_settled: string | null;
+}
+
+/**
+ * The counts a job reports: kept by the job as it runs (not re-read from its log, which may be truncated), and
+ * written into its final event so a finished job's views say the same once only the store answers for it.
+ */
+export interface JobTotals {
+  /** Events ever logged (the last seq). */
+  events: number;
+  slot_calls: number;
+  event_emits: number;
+  routines: Record<string, RoutineTotals>;
+}
+
+export const newRoutineTotals = (): RoutineTotals => ({
+  status: "pending",
+  execution_count: 0,
+  last_execution: null,
+  error: null,
+  settled: 0,
+  total_duration: 0,
+  min_duration: null,
+  max_duration: null,
+  error_count: 0,
+  last_settled: null,
+});
+
+/** A map keyed by ids or payload keys: no prototype, so `constructor` or `__proto__` is a key like any other. */
+const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 const routineOf = (event: JobEvent): string | null =>
   typeof event.data.routine_id === "string" ? event.data.routine_id : null;
 
-const FAILURE_STATUSES: Record<string, string> = { retrying: "retrying", skipped: "skipped" };
+const FAILURE_STATUSES = new Map([
+  ["retrying", "retrying"],
+  ["skipped", "skipped"],
+]);
 
+const FINAL_EVENTS = new Set(["job_completed", "job_failed", "job_cancelled"]);
+
+/** Counts a routine's settled run (completed or failed) of `duration` seconds. */
+export function countSettled(totals: RoutineTotals, duration: number, timestamp: string): void {
+  totals.settled++;
+  totals.total_duration += duration;
+  totals.min_duration = totals.min_duration === null ? duration : Math.min(totals.min_duration, duration);
+  totals.max_duration = totals.max_duration === null ? duration : Math.max(totals.max_duration, duration);
+  totals.last_settled = timestamp;
+}
+
+/**
+ * The totals of a job whose log is all a reader has: those its final event carries, or else (a job still running
+ * elsewhere, or logged before totals were kept) counted from the events themselves.
+ */
+export function totalsOf(events: readonly JobEvent[]): JobTotals {
+  const last = events.at(-1);
+  if (
+    last &&
+    FINAL_EVENTS.has(last.type) &&
+    typeof last.data.totals === "object" &&
+    last.data.totals !== null
+  )
+    return last.data.totals as JobTotals;
+  const totals: JobTotals = { events: events.length, slot_calls: 0, event_emits: 0, routines: dict() };
+  for (const event of events) {
+    const routine_id = routineOf(event);
+    if (event.type === "slot_called") totals.slot_calls++;
+    else if (event.type === "event_emitted") totals.event_emits++;
+    if (routine_id === null) continue;
+    let routine = totals.routines[routine_id];
+    if (!routine) {
+      routine = newRoutineTotals();
+      totals.routines[routine_id] = routine;
+    }
+    switch (event.type) {
+      case "routine_started":
+        routine.status = "running";
+        routine.execution_count++;
+        routine.last_execution = event.timestamp;
+        break;
+      case "routine_completed":
+        routine.status = "completed";
+        countSettled(routine, Number(event.data.duration ?? 0), event.timestamp);
+        break;
+      case "routine_failed":
+        routine.status = FAILURE_STATUSES.get(String(event.data.status)) ?? "failed";
+        routine.error = String(event.data.error);
+        routine.error_count++;
+        countSettled(routine, Number(event.data.duration ?? 0), event.timestamp);
+        break;
+    }
+  }
+  return totals;
+}
+
+/** `totals`: the job's own counts; read from `events` (see totalsOf) when the caller has none. */
 export function jobState(
   record: JobRecord,
   routineIds: readonly string[],
   events: readonly JobEvent[],
   live: LiveJobFacts | null,
+  totals: JobTotals = totalsOf(events),
 ): JobState {
-  const routine_states: JobState["routine_states"] = {};
+  const routine_states: JobState["routine_states"] = dict();
   for (const id of routineIds)
     routine_states[id] = { status: "pending", execution_count: 0, last_execution: null };
+  for (const [id, routine] of Object.entries(totals.routines)) {
+    routine_states[id] = {
+      status: routine.status,
+      execution_count: routine.execution_count,
+      last_execution: routine.last_execution,
+      ...(routine.error === null ? {} : { error: routine.error }),
+    };
+  }
   const execution_history: JobState["execution_history"] = [];
   const pause_points: JobState["pause_points"] = [];
   const output_log: unknown[] = [];
@@ -104,26 +218,14 @@ export function jobState(
 
   for (const event of events) {
     const routine_id = routineOf(event);
-    if (routine_id && !routine_states[routine_id]) {
-      routine_states[routine_id] = { status: "pending", execution_count: 0, last_execution: null };
-    }
-    const state = routine_id ? routine_states[routine_id]! : null;
     switch (event.type) {
       case "routine_started":
-        state!.status = "running";
-        state!.execution_count++;
-        state!.last_execution = event.timestamp;
         current = routine_id;
         break;
-      case "routine_completed":
-        state!.status = "completed";
-        break;
-      case "routine_failed":
-        state!.status = FAILURE_STATUSES[String(event.data.status)] ?? "failed";
-        state!.error = String(event.data.error);
-        break;
-      case "event_emitted":
-        state!.result = event.data.payload;
+      case "event_emitted": {
+        // The newest result of each routine, from the events still held.
+        const state = routine_id === null ? undefined : routine_states[routine_id];
+        if (state) state.result = event.data.payload;
         execution_history.push({
           routine_id: routine_id!,
           event_name: String(event.data.event_name),
@@ -131,6 +233,7 @@ export function jobState(
           timestamp: event.timestamp,
         });
         break;
+      }
       case "job_paused":
         pause_points.push({
           timestamp: event.timestamp,
@@ -162,39 +265,35 @@ export function jobState(
   };
 }
 
-export function jobMetrics(record: JobRecord, events: readonly JobEvent[]): JobMetrics {
-  const routine_metrics: JobMetrics["routine_metrics"] = {};
+/** `totals` as in jobState; `errors` lists the failures still held in `events`. */
+export function jobMetrics(
+  record: JobRecord,
+  events: readonly JobEvent[],
+  totals: JobTotals = totalsOf(events),
+): JobMetrics {
+  const routine_metrics: JobMetrics["routine_metrics"] = dict();
+  for (const [routine_id, routine] of Object.entries(totals.routines)) {
+    if (routine.settled === 0) continue;
+    routine_metrics[routine_id] = {
+      routine_id,
+      execution_count: routine.settled,
+      total_duration: routine.total_duration,
+      avg_duration: routine.total_duration / routine.settled,
+      min_duration: routine.min_duration,
+      max_duration: routine.max_duration,
+      error_count: routine.error_count,
+      last_execution: routine.last_settled,
+    };
+  }
   const errors: JsonObject[] = [];
-  let total_slot_calls = 0;
-  let total_event_emits = 0;
   for (const event of events) {
-    if (event.type === "slot_called") total_slot_calls++;
-    else if (event.type === "event_emitted") total_event_emits++;
-    else if (event.type === "routine_completed" || event.type === "routine_failed") {
-      const routine_id = routineOf(event)!;
-      routine_metrics[routine_id] ??= {
-        routine_id,
-        execution_count: 0,
-        total_duration: 0,
-        avg_duration: 0,
-        min_duration: null,
-        max_duration: null,
-        error_count: 0,
-        last_execution: null,
-      };
-      const m = routine_metrics[routine_id];
-      const duration = Number(event.data.duration ?? 0);
-      m.execution_count++;
-      m.total_duration += duration;
-      m.avg_duration = m.total_duration / m.execution_count;
-      m.min_duration = m.min_duration === null ? duration : Math.min(m.min_duration, duration);
-      m.max_duration = m.max_duration === null ? duration : Math.max(m.max_duration, duration);
-      m.last_execution = event.timestamp;
-      if (event.type === "routine_failed") {
-        m.error_count++;
-        errors.push({ routine_id, error: event.data.error, timestamp: event.timestamp, seq: event.seq });
-      }
-    }
+    if (event.type === "routine_failed")
+      errors.push({
+        routine_id: routineOf(event),
+        error: event.data.error,
+        timestamp: event.timestamp,
+        seq: event.seq,
+      });
   }
   const start = record.started_at;
   const end = record.completed_at;
@@ -205,9 +304,9 @@ export function jobMetrics(record: JobRecord, events: readonly JobEvent[]): JobM
     end_time: end,
     duration: start ? ((end ? Date.parse(end) : Date.now()) - Date.parse(start)) / 1000 : null,
     routine_metrics,
-    total_events: events.length,
-    total_slot_calls,
-    total_event_emits,
+    total_events: totals.events,
+    total_slot_calls: totals.slot_calls,
+    total_event_emits: totals.event_emits,
     errors,
   };
 }

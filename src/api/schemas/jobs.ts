@@ -26,10 +26,14 @@ export const StartJobBody = z
       example: "source",
       description: "Its `trigger` slot receives `entry_params`",
     }),
+    // Not z.record: it drops a `__proto__` key, and payload keys are data like any other.
     entry_params: z
-      .record(z.string(), z.unknown())
+      .custom<Record<string, unknown>>(
+        (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+        "expected an object",
+      )
       .optional()
-      .openapi({ example: { data: "hello", count: 3 } }),
+      .openapi({ type: "object", additionalProperties: true, example: { data: "hello", count: 3 } }),
     timeout: z.number().positive().nullable().optional().openapi({
       description: "Seconds; the job fails with a timeout error when it runs longer",
       example: 30,
