@@ -13,6 +13,7 @@ import { corsFromConfig } from "./middleware/cors.js";
 import { hostCheck } from "./middleware/host-check.js";
 import { originCheck } from "./middleware/origin-check.js";
 import { notFoundHandler } from "./not-found.js";
+import { withRefusalResponses } from "./refusal-responses.js";
 import { validationHook } from "./router.js";
 import { breakpointRoutes } from "./routes/breakpoints.js";
 import { debugRoutes } from "./routes/debug.js";
@@ -98,7 +99,7 @@ export function createApp(options: CreateAppOptions) {
     .route("/", webSocketRoutes(deps));
   for (const extra of options.extraRoutes ?? []) app.route("/", extra(deps));
 
-  app.doc31("/openapi.json", {
+  const documentConfig: Parameters<typeof app.getOpenAPI31Document>[0] = {
     openapi: "3.1.0",
     info: { title: "Routilux API", version: deps.version, description: DESCRIPTION },
     security: [{ [API_KEY_SCHEMES.header]: [] }, { [API_KEY_SCHEMES.bearer]: [] }],
@@ -109,7 +110,9 @@ export function createApp(options: CreateAppOptions) {
       { name: "debug", description: "Breakpoints, pausing and stepping, variables, evaluation, dry-runs" },
       { name: "meta", description: "Service information and health probes" },
     ],
-  });
+  };
+  // Like `app.doc31`, plus the refusals every operation can give before its handler runs.
+  app.get("/openapi.json", (c) => c.json(withRefusalResponses(app.getOpenAPI31Document(documentConfig))));
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler(() => app.routes));
   return api;

@@ -185,6 +185,25 @@ describe.each(TARGETS)("browser safety on %s", (target) => {
       expect(doc.body.openapi).toBe("3.1.0");
     });
 
+    test("the OpenAPI document lists the 403 on every operation and the 415 where a body is taken", async () => {
+      type Operation = { requestBody?: unknown; responses: Record<string, { $ref?: string }> };
+      const doc = (
+        await api.request<{
+          paths: Record<string, Record<string, Operation>>;
+          components: { responses: Record<string, unknown> };
+        }>("GET", "/openapi.json")
+      ).body;
+      expect(Object.keys(doc.components.responses)).toEqual(
+        expect.arrayContaining(["Forbidden", "UnsupportedMediaType"]),
+      );
+      const start = doc.paths["/api/jobs"]!.post!;
+      expect(start.responses["403"]?.$ref).toBe("#/components/responses/Forbidden");
+      expect(start.responses["415"]?.$ref).toBe("#/components/responses/UnsupportedMediaType");
+      const list = doc.paths["/api/jobs"]!.get!;
+      expect(list.responses["403"]?.$ref).toBe("#/components/responses/Forbidden");
+      expect(list.responses["415"]).toBeUndefined();
+    });
+
     test("requests without Origin are not affected", async () => {
       expect((await api.request("GET", "/api/jobs")).status).toBe(200);
     });
