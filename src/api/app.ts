@@ -10,7 +10,10 @@ import { jsonLinesAuditLog } from "./middleware/audit.js";
 import { requestBody } from "./middleware/body.js";
 import { compressLarge } from "./middleware/compression.js";
 import { corsFromConfig } from "./middleware/cors.js";
+import { hostCheck } from "./middleware/host-check.js";
+import { originCheck } from "./middleware/origin-check.js";
 import { notFoundHandler } from "./not-found.js";
+import { withRefusalResponses } from "./refusal-responses.js";
 import { validationHook } from "./router.js";
 import { breakpointRoutes } from "./routes/breakpoints.js";
 import { debugRoutes } from "./routes/debug.js";
@@ -43,10 +46,11 @@ export const API_KEY_SCHEMES = { header: "ApiKeyHeader", bearer: "BearerAuth" } 
  * The HTTP API as one Hono app, for every runtime: it imports no adapter and touches no file or environment
  * variable, so Node, Bun and Workers entries all serve the same app with their own `upgradeWebSocket`.
  *
- * Middleware order matters: the request id comes first so every response (errors included) carries it;
- * compression wraps everything it may compress; CORS answers preflights before authentication (browsers send no
- * credentials on them) and decorates 401s so browsers can read them; the body is read only once the caller is
- * authenticated.
+ * Middleware order matters: the request id comes first so every response (errors included) carries it; the Host
+ * and Origin checks refuse what a web page must not do (DNS rebinding, cross-site requests and WebSocket upgrades)
+ * before anything else runs, preflights included; compression wraps everything it may compress; CORS answers the
+ * allowed origins' preflights before authentication (browsers send no credentials on them) and decorates 401s so
+ * browsers can read them; the body is read (and refused unless JSON) only once the caller is authenticated.
  */
 export function createApp(options: CreateAppOptions) {
   const deps: RouterDeps = {
@@ -59,6 +63,9 @@ export function createApp(options: CreateAppOptions) {
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestId({ limitLength: 128 }));
+  const listenHost = deps.listenHost === undefined ? config.host : deps.listenHost;
+  app.use(hostCheck({ listenHost, allowedHosts: config.allowedHosts }));
+  app.use(originCheck(config.corsOrigins));
   if (deps.compress) app.use(compressLarge(1024));
   app.use(corsFromConfig(config.corsOrigins));
   app.use(apiKeyAuth({ keys: config.apiKeys, audit: deps.audit }));
@@ -92,7 +99,7 @@ export function createApp(options: CreateAppOptions) {
     .route("/", webSocketRoutes(deps));
   for (const extra of options.extraRoutes ?? []) app.route("/", extra(deps));
 
-  app.doc31("/openapi.json", {
+  const documentConfig: Parameters<typeof app.getOpenAPI31Document>[0] = {
     openapi: "3.1.0",
     info: { title: "Routilux API", version: deps.version, description: DESCRIPTION },
     security: [{ [API_KEY_SCHEMES.header]: [] }, { [API_KEY_SCHEMES.bearer]: [] }],
@@ -103,7 +110,9 @@ export function createApp(options: CreateAppOptions) {
       { name: "debug", description: "Breakpoints, pausing and stepping, variables, evaluation, dry-runs" },
       { name: "meta", description: "Service information and health probes" },
     ],
-  });
+  };
+  // Like `app.doc31`, plus the refusals every operation can give before its handler runs.
+  app.get("/openapi.json", (c) => c.json(withRefusalResponses(app.getOpenAPI31Document(documentConfig))));
   app.onError(errorHandler(deps.logger));
   app.notFound(notFoundHandler(() => app.routes));
   return api;

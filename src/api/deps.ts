@@ -19,6 +19,11 @@ export interface AppDeps {
   jobs: JobService;
   flows: FlowService;
   config: Config;
+  /**
+   * The address the server listens on, for the Host check (middleware/host-check.ts): `config.host` unless given.
+   * The Node and Bun entries pass the address they bound; null where the runtime does not listen itself (Workers).
+   */
+  listenHost?: string | null;
   /** For the breakpoint and debug routers (src/api/routes/debug*.ts, not mounted by this file's author). */
   debug?: DebugService;
   /** The routine types, for `POST /api/flows/{flow_id}/dry-run` (which answers 404 without it). */

@@ -13,6 +13,7 @@ import {
 import { InvalidJobQueryError } from "../service/job-cursor.js";
 import type { AppEnv } from "./env.js";
 import type { Logger } from "./logger.js";
+import { unsupportedMediaType } from "./middleware/json-media-type.js";
 
 /** The error codes of the contract (shared/spec/http-api.md, "Errors"), defined once. */
 export const ERROR_CODES = [
@@ -130,10 +131,8 @@ async function fromHttpException(error: HTTPException, c: Context): Promise<ApiE
   if (error.status === 400) {
     return validationError([{ path: "body", message: `Malformed JSON: ${await jsonParseError(c)}` }]);
   }
-  // A body declared as JSON sent with another media type.
-  if (error.status === 415) {
-    return validationError([{ path: "header.content-type", message: "must be application/json" }]);
-  }
+  // A body declared as JSON sent with another media type (middleware/body.ts refuses most of these first).
+  if (error.status === 415) return unsupportedMediaType(c.req.header("content-type") ?? null);
   const code = HTTP_STATUS_CODES[error.status];
   if (code) return new ApiError(code, error.status as ContentfulStatusCode, error.message || code);
   return new ApiError("INTERNAL_ERROR", 500, "Internal server error");

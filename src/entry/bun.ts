@@ -35,7 +35,8 @@ interface BunRuntime {
 }
 const bun = (): BunRuntime => (globalThis as unknown as { Bun: BunRuntime }).Bun;
 
-export interface BunServerOptions extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress"> {
+export interface BunServerOptions
+  extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress" | "listenHost"> {
   port?: number;
   host?: string;
   /** Runs first on `close()`, while sockets are still open. */
@@ -45,7 +46,7 @@ export interface BunServerOptions extends Omit<CreateAppOptions, "upgradeWebSock
 export async function startBunServer(options: BunServerOptions): Promise<RunningServer> {
   const { config } = options;
   const host = options.host ?? config.host;
-  const { app, ws } = localApp(options, bunSocketAccess, upgradeWebSocket);
+  const { app, ws } = localApp({ ...options, listenHost: host }, bunSocketAccess, upgradeWebSocket);
   const websocketHandlers = {
     ...websocket,
     pong: (raw: unknown) => ws.pong(raw),

@@ -6,7 +6,8 @@ import { nodeSocketAccess } from "../api/ws/index.js";
 import { localApp } from "./local-runtime.js";
 import { upgradeRefusals } from "./node-upgrade-refusals.js";
 
-export interface NodeServerOptions extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress"> {
+export interface NodeServerOptions
+  extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress" | "listenHost"> {
   /** Defaults to `config.port` (0 picks a free port). */
   port?: number;
   /** Defaults to `config.host`. */
@@ -35,7 +36,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const { config } = options;
   const host = options.host ?? config.host;
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
-  const { app, ws } = localApp(options, nodeSocketAccess, upgradeWebSocket);
+  const { app, ws } = localApp({ ...options, listenHost: host }, nodeSocketAccess, upgradeWebSocket);
   const refusals = upgradeRefusals(app.fetch, wss);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

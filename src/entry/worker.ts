@@ -23,6 +23,8 @@ function buildApp(env: EdgeEnv, config: Config) {
     flows,
     debug: new DurableDebugService(env),
     config,
+    // A Worker does not bind an address: the Host check applies only once ROUTILUX_ALLOWED_HOSTS is set.
+    listenHost: null,
     compress: false,
     version: packageJson.version,
     swaggerAssets: swaggerAssetsFromBinding(env.ASSETS),

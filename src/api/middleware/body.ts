@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { readAtMost } from "../../core/read-at-most.js";
 import { ApiError } from "../errors.js";
+import { isJsonMediaType, unsupportedMediaType } from "./json-media-type.js";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -16,7 +17,7 @@ const tooLarge = (maxBytes: number) =>
   );
 
 /**
- * Reads each request body once, up front, and does two things with it:
+ * Reads each request body once, up front, and does three things with it:
  *
  * - enforces `ROUTILUX_MAX_BODY_BYTES` on the bytes actually received. `Content-Length` is only used to refuse
  *   early; a chunked body or one whose `Content-Length` understates it is counted as it streams in.
@@ -24,6 +25,9 @@ const tooLarge = (maxBytes: number) =>
  *   `Content-Type: application/json` on bodyless requests, and the JSON validator would call "" malformed. An empty
  *   (or all-whitespace) body is dropped together with its `Content-Type`, so a route with an optional body sees
  *   none and a route with a required body reports the missing fields.
+ * - refuses a non-empty body that is not JSON (415): a cross-site form or no-CORS `fetch` can send `text/plain`
+ *   without a preflight, and nothing that reads such a body may act on it. A JSON body reaches the routes as
+ *   `application/json`, so every route's validator reads every JSON media type (`…+json`, any case) alike.
  */
 export function requestBody(options: { maxBytes: number }): MiddlewareHandler {
   const { maxBytes } = options;
@@ -45,6 +49,10 @@ export function requestBody(options: { maxBytes: number }): MiddlewareHandler {
     if (empty) {
       headers.delete("content-type");
       headers.delete("content-length");
+    } else {
+      const type = headers.get("content-type");
+      if (!isJsonMediaType(type)) throw unsupportedMediaType(type);
+      headers.set("content-type", "application/json");
     }
     c.req.raw = new Request(request.url, {
       method: request.method,
