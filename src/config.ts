@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseAllowEntry } from "./routines/outbound/policy.js";
 
 /**
  * The server's configuration, read once from the environment (Node/Bun: `process.env`; Workers: `env` bindings)
@@ -103,7 +104,7 @@ const hosts = parsed("must be `*` or a comma list of host names like api.example
 /** Hosts, `host:port` pairs or CIDR blocks that outbound requests may reach although they are private. */
 const destinations = parsed("must be a comma list of hosts, host:port or CIDRs like 10.0.0.0/8", (value) => {
   const list = commaList(value).map((item) => item.toLowerCase());
-  return list.length > 0 ? list : undefined;
+  return list.length > 0 && list.every((item) => parseAllowEntry(item) !== null) ? list : undefined;
 });
 
 const MiB = 1024 * 1024;

@@ -147,7 +147,7 @@ export class JobObject extends DurableObject<EdgeEnv> {
 
   #hostOptions(): JobHostOptions {
     return {
-      registry: routineRegistry(),
+      registry: routineRegistry(this.#config),
       clock: this.#clock,
       newBreakpointId: () => `bp_${crypto.randomUUID().slice(0, 8)}`,
     };

@@ -47,7 +47,7 @@ export class RegistryObject extends DurableObject<EdgeEnv> {
     super(ctx, env);
     this.#config = configFromEnv(env);
     this.#store = new SqliteStore(doSqliteDriver(ctx.storage));
-    const registry = routineRegistry();
+    const registry = routineRegistry(this.#config);
     this.#flows = new StoredFlowService({ store: this.#store, registry, clock: this.#clock });
     // Only its list and flowMetrics are used: both read the store, neither runs a job.
     this.#index = new LocalJobService({

@@ -13,6 +13,7 @@ import type { Store } from "../service/store.js";
 import { heapLimitBytes } from "./heap-limit.js";
 import { databaseFile, localApp } from "./local-runtime.js";
 import type { RunningServer } from "./node.js";
+import { nodeOutbound } from "./node-outbound.js";
 
 /**
  * The Bun entry: `Bun.serve` with `hono/bun` WebSockets and `bun:sqlite`. Run it directly —
@@ -92,7 +93,8 @@ async function main(): Promise<void> {
   const logger: Logger = jsonLogger({ level: config.logLevel });
   const services = await createServices({
     store: await openStore(config),
-    registry: defaultRegistry(),
+    // node:http with a checking `lookup` works on Bun too (see node-outbound.ts).
+    registry: defaultRegistry({ outbound: nodeOutbound(config) }),
     limits: limitsFromConfig(config, heapLimitBytes()),
     retention: { jobs: config.retentionJobs, days: config.retentionDays },
     onError: (error) => logger.error("job error", { error: String(error) }),

@@ -14,6 +14,7 @@ import {
 import { initProject } from "./init.js";
 import { RoutineModuleError, routineFiles } from "./load-user-code.js";
 import { packageVersion } from "./local-runtime.js";
+import { nodeOutbound } from "./node-outbound.js";
 import { runInTerminal } from "./run-in-terminal.js";
 import { serveProject } from "./serve-project.js";
 import { SqliteUnavailableError } from "./sqlite-file.js";
@@ -46,9 +47,9 @@ const stdout: Reporter = {
   error: (line) => console.error(line),
 };
 
-/** The built-ins, the demo routines and the user's `--routines`. */
+/** The built-ins (`HttpFetch` under `ROUTILUX_FETCH_*`), the demo routines and the user's `--routines`. */
 async function registryWith(routines: readonly string[]) {
-  const registry = defaultRegistry();
+  const registry = defaultRegistry({ outbound: nodeOutbound(loadConfig(process.env)) });
   await new UserRoutines(registry).load(await routineFiles(routines));
   return registry;
 }

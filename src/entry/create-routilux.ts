@@ -7,7 +7,10 @@ import type { Job } from "../core/job.js";
 import { type AnyRoutineType, RoutineRegistry } from "../core/routine.js";
 import type { JobRecord, JsonObject } from "../core/types.js";
 import { type FlowDslDocument, parseAndValidateFlowDsl } from "../dsl/index.js";
-import { builtinRoutines, demoRoutines } from "../routines/index.js";
+import { builtinRoutines, demoRoutines, httpFetchRoutine } from "../routines/index.js";
+import type { Connector, Outbound } from "../routines/outbound/outbound-fetch.js";
+import { outboundPolicy } from "../routines/outbound/policy.js";
+import { webConnector } from "../routines/outbound/web-connector.js";
 import type { StartJobRequest } from "../service/job-service.js";
 import { limitsFromConfig } from "../service/limits.js";
 import type { LocalDebugService } from "../service/local-debug-service.js";
@@ -33,6 +36,12 @@ export interface RoutiluxOptions {
   store?: Store | "memory" | { sqlite: string };
   /** Settings over the defaults of docs/configuration.md (`store` and `dataDir` are the CLI's; use `store` here). */
   config?: Partial<Config>;
+  /**
+   * How `HttpFetch` opens connections under the policy of `config` (`fetchAllow`, `fetchMaxBytes`,
+   * `fetchTimeoutMs`). Default: on Node and Bun node:http, checking each resolved address before connecting; on
+   * Workers and elsewhere the Web `fetch` with the URL checked.
+   */
+  connector?: Connector;
   /** Also register the demo routines and the four demo flows. Default false. */
   demo?: boolean;
   /**
@@ -94,7 +103,14 @@ export interface Routilux {
  */
 export async function createRoutilux(options: RoutiluxOptions = {}): Promise<Routilux> {
   const config: Config = { ...loadConfig({}), ...options.config };
-  const registry = new RoutineRegistry().registerAll(builtinRoutines);
+  const policy = outboundPolicy(config);
+  const outbound: Outbound = {
+    policy,
+    connect: options.connector ?? (await localConnector()) ?? webConnector(policy),
+  };
+  const registry = new RoutineRegistry()
+    .registerAll(builtinRoutines)
+    .register(httpFetchRoutine(outbound), { replace: true });
   if (options.demo) registry.registerAll(demoRoutines);
   registry.registerAll(options.routines ?? []);
 
@@ -144,6 +160,21 @@ export async function createRoutilux(options: RoutiluxOptions = {}): Promise<Rou
       await services.close();
     },
   };
+}
+
+// Named in a variable so bundlers for Workers leave node:http out (as sqlite-file.ts does for SQLite drivers).
+const NODE_OUTBOUND = "./node-outbound.js";
+
+/** The connector that checks resolved addresses, where node:http exists: Node and Bun, not Workers. */
+async function localConnector(): Promise<Connector | undefined> {
+  const runtime = globalThis as {
+    navigator?: { userAgent?: string };
+    process?: { versions?: { node?: string } };
+  };
+  const onWorkers = runtime.navigator?.userAgent === "Cloudflare-Workers";
+  if (onWorkers || typeof runtime.process?.versions?.node !== "string") return undefined;
+  const module = (await import(NODE_OUTBOUND)) as typeof import("./node-outbound.js");
+  return module.nodeConnector;
 }
 
 async function openStore(store: RoutiluxOptions["store"]): Promise<Store> {

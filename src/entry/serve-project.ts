@@ -6,6 +6,7 @@ import { defaultRegistry } from "../routines/index.js";
 import { FLOW_FILE, FlowDirectory, type Reporter, shortName } from "./flow-directory.js";
 import { isRoutineModuleName, type RoutineModule, routineFiles } from "./load-user-code.js";
 import { startLocalServer } from "./local-server.js";
+import { nodeOutbound } from "./node-outbound.js";
 import { nodeServices } from "./node-services.js";
 import { UsageError } from "./usage-error.js";
 import { UserRoutines } from "./user-routines.js";
@@ -31,7 +32,7 @@ const SWEEP_INTERVAL_MS = 60_000;
 /** `routilux serve`: the user's routines and flows (or the demo flows) behind the API, until `close()`. */
 export async function serveProject(options: ServeOptions): Promise<ServingProject> {
   const { config, report } = options;
-  const registry = defaultRegistry();
+  const registry = defaultRegistry({ outbound: nodeOutbound(config) });
   const routines = new UserRoutines(registry);
   for (const module of await routines.load(await routineFiles(options.routines))) reportTypes(module, report);
 

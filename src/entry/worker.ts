@@ -17,7 +17,7 @@ export { RegistryObject } from "../edge/registry-object.js";
  */
 function buildApp(env: EdgeEnv, config: Config) {
   const flows = new DurableFlowService(env);
-  const jobs = new DurableJobService({ env, flows, registry: routineRegistry() });
+  const jobs = new DurableJobService({ env, flows, registry: routineRegistry(config) });
   return createApp({
     jobs,
     flows,

@@ -87,6 +87,11 @@ describe("loadConfig", () => {
     ["ROUTILUX_RETENTION_DAYS", "-1", "ROUTILUX_RETENTION_DAYS must be a positive number"],
     ["ROUTILUX_WS_HEARTBEAT_SECONDS", "0", "ROUTILUX_WS_HEARTBEAT_SECONDS must be an integer 1–3600"],
     ["ROUTILUX_LOG_LEVEL", "loud", "ROUTILUX_LOG_LEVEL must be one of debug, info, warn, error"],
+    [
+      "ROUTILUX_FETCH_ALLOW",
+      "10.0.0.0/8, 10.0.0.0/33",
+      "ROUTILUX_FETCH_ALLOW must be a comma list of hosts, host:port or CIDRs",
+    ],
   ])("%s=%s is refused with a message naming the variable", (variable, value, message) => {
     let thrown: unknown;
     try {

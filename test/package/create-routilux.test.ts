@@ -152,3 +152,42 @@ test("routilux/node's listen() serves it on Node: the API and a job's WebSocket 
     await server.close();
   }
 });
+
+test("HttpFetch follows config's fetch policy, checking the resolved address on Node", async () => {
+  const { createServer } = await import("node:http");
+  let hits = 0;
+  const server = createServer((_req, res) => {
+    hits++;
+    res.end("inside");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const flow = {
+    flow_id: "outbound",
+    routines: {
+      start: { class: "Start" },
+      fetch: { class: "HttpFetch", config: { url: "{{url}}", on_error: "fail" } },
+      results: { class: "Sink" },
+    },
+    connections: [
+      { from: "start.output", to: "fetch.input" },
+      { from: "fetch.response", to: "results.input" },
+    ],
+  };
+  try {
+    const strict = await open({ flows: [flow] });
+    const refused = await (await strict.run("outbound", "start", { url: `http://127.0.0.1:${port}/` })).done;
+    expect(refused.record.error).toBe("Routine 'fetch' failed: destination not allowed: 127.0.0.1");
+    // `localhost` reaches 127.0.0.1:<port> only because the connector resolved it and checked that address.
+    const allowing = await open({ flows: [flow], config: { fetchAllow: [`127.0.0.1:${port}`] } });
+    const fetched = await (await allowing.run("outbound", "start", { url: `http://localhost:${port}/` }))
+      .done;
+    expect(fetched.shared_data).toEqual({
+      results: [expect.objectContaining({ status: 200, body: "inside" })],
+    });
+    expect(hits).toBe(1);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

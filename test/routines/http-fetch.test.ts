@@ -1,12 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { HttpFetch } from "../../src/routines/index.js";
-import { flowFrom, runFlow } from "./support/run-flow.js";
+import type { RoutineRegistry } from "../../src/core/routine.js";
+import { nodeOutbound } from "../../src/entry/node-outbound.js";
+import { HttpFetch, httpFetchRoutine } from "../../src/routines/index.js";
+import { flowFrom, type RunOptions, runFlow as runWith, testRegistry } from "./support/run-flow.js";
 
 /** A real HTTP server on 127.0.0.1:0; each path is one behaviour the tests ask for. */
 let server: Server;
 let base: string;
+/** A second server: another origin, for redirects that leave the first. */
+let otherServer: Server;
+let otherBase: string;
+/** Built-ins with `HttpFetch` on the Node connector, allowed to reach 127.0.0.1 (where the test servers are). */
+let registry: RoutineRegistry;
 const seen: { method: string; url: string; headers: IncomingMessage["headers"]; body: string }[] = [];
 
 function reply(req: IncomingMessage, res: ServerResponse, body: string): void {
@@ -23,6 +30,11 @@ function reply(req: IncomingMessage, res: ServerResponse, body: string): void {
     res.end(JSON.stringify({ title: "not found" }));
   } else if (path === "/slow") {
     setTimeout(() => res.end("late"), 2_000).unref();
+  } else if (path.startsWith("/status/")) {
+    // Redirects to `location`, with the status the path names.
+    const location = new URL(req.url ?? "/", base).searchParams.get("location") ?? "/echo";
+    res.writeHead(Number(path.slice("/status/".length)), { location });
+    res.end();
   } else if (path === "/big") {
     res.writeHead(200, { "content-type": "text/plain" });
     res.end("x".repeat(10_000));
@@ -40,12 +52,25 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  otherServer = createServer(server.listeners("request")[0] as Parameters<typeof createServer>[0]);
+  await new Promise<void>((resolve) => otherServer.listen(0, "127.0.0.1", resolve));
+  otherBase = `http://127.0.0.1:${(otherServer.address() as AddressInfo).port}`;
+  registry = allowing(["127.0.0.1"]);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  for (const each of [server, otherServer]) {
+    each.closeAllConnections();
+    await new Promise((resolve) => each.close(resolve));
+  }
 });
+
+function allowing(fetchAllow: string[], caps = { fetchMaxBytes: 10 * 1024 * 1024, fetchTimeoutMs: 30_000 }) {
+  return testRegistry().register(httpFetchRoutine(nodeOutbound({ fetchAllow, ...caps })), { replace: true });
+}
+
+const runFlow = (dsl: unknown, params = {}, options: RunOptions = {}) =>
+  runWith(dsl, params, { registry, ...options });
 
 const fetchFlow = (config: Record<string, unknown>, errorHandler?: unknown) => ({
   routines: {
@@ -99,9 +124,9 @@ describe("HttpFetch", () => {
     expect(run.elapsedMs).toBeLessThan(1_500);
   });
 
-  test("a refused connection and an oversized body are errors too", async () => {
+  test("a refused connection to an allowed address and an oversized body are errors too", async () => {
     const closed = await runFlow(fetchFlow({ url: "http://127.0.0.1:1/" }), {});
-    expect((closed.job.shared.errors as { error: string }[])[0]!.error).toMatch(/fetch failed/);
+    expect((closed.job.shared.errors as { error: string }[])[0]!.error).toMatch(/ECONNREFUSED/);
     const big = await runFlow(fetchFlow({ url: `${base}/big`, max_response_bytes: 1_000 }), {});
     expect(big.job.shared.errors).toEqual([
       { error: "response body is larger than 1000 bytes", url: `${base}/big` },
@@ -153,8 +178,110 @@ describe("HttpFetch", () => {
 
   test("is marked as a side effect, so a dry-run stubs it; a bad method is a flow error", () => {
     expect(HttpFetch.sideEffects).toBe(true);
-    expect(() => flowFrom(fetchFlow({ url: base, method: "TRACE" }))).toThrow(
+    expect(() => flowFrom(fetchFlow({ url: base, method: "TRACE" }), registry)).toThrow(
       /routine 'fetch': invalid config at 'method'/,
     );
+  });
+
+  test("a private destination not allowed fails like any failure, through on_error", async () => {
+    const strict = allowing([]);
+    const emitted = await runFlow(fetchFlow({ url: `${base}/echo` }), {}, { registry: strict });
+    expect(emitted.job.shared.errors).toEqual([
+      { error: "destination not allowed: 127.0.0.1", url: `${base}/echo` },
+    ]);
+    const failed = await runFlow(
+      fetchFlow({ url: `${base}/echo`, on_error: "fail" }),
+      {},
+      { registry: strict },
+    );
+    expect(failed.record.error).toBe("Routine 'fetch' failed: destination not allowed: 127.0.0.1");
+  });
+
+  test("an allow entry with a port opens that port only", async () => {
+    const onePort = allowing([new URL(base).host]);
+    const yes = await runFlow(fetchFlow({ url: `${base}/users/1` }), {}, { registry: onePort });
+    expect(yes.job.shared.responses).toHaveLength(1);
+    const no = await runFlow(fetchFlow({ url: `${otherBase}/users/1` }), {}, { registry: onePort });
+    expect(no.job.shared.errors).toEqual([
+      { error: "destination not allowed: 127.0.0.1", url: `${otherBase}/users/1` },
+    ]);
+  });
+
+  test("the routine's caps only lower the server's", async () => {
+    const capped = allowing(["127.0.0.1"], { fetchMaxBytes: 1_000, fetchTimeoutMs: 30_000 });
+    const big = await runFlow(
+      fetchFlow({ url: `${base}/big`, max_response_bytes: 50_000 }),
+      {},
+      {
+        registry: capped,
+      },
+    );
+    expect(big.job.shared.errors).toEqual([
+      { error: "response body is larger than 1000 bytes", url: `${base}/big` },
+    ]);
+    const quick = allowing(["127.0.0.1"], { fetchMaxBytes: 1_000, fetchTimeoutMs: 50 });
+    const slow = await runFlow(
+      fetchFlow({ url: `${base}/slow`, timeout_ms: 60_000 }),
+      {},
+      { registry: quick },
+    );
+    expect(slow.job.shared.errors).toEqual([{ error: "request timed out after 50 ms", url: `${base}/slow` }]);
+  });
+
+  test("303, and 302 after POST, continue as GET without the body", async () => {
+    for (const status of [303, 302]) {
+      const run = await runFlow(
+        fetchFlow({ url: `${base}/status/${status}?location=/echo`, method: "POST" }),
+        {
+          order: 1,
+        },
+      );
+      expect(run.job.shared.responses).toEqual([expect.objectContaining({ status: 201, body: "" })]);
+      expect(seen.at(-1)).toMatchObject({ method: "GET", url: "/echo", body: "" });
+      expect(seen.at(-1)!.headers["content-type"]).toBeUndefined();
+    }
+  });
+
+  test("307 on the same origin keeps the method, the body and the credentials", async () => {
+    const run = await runFlow(
+      fetchFlow({
+        url: `${base}/status/307?location=/echo`,
+        method: "POST",
+        headers: { authorization: "Bearer t" },
+      }),
+      { order: 2 },
+    );
+    expect(run.job.shared.responses).toEqual([expect.objectContaining({ status: 201, body: '{"order":2}' })]);
+    expect(seen.at(-1)).toMatchObject({ method: "POST", url: "/echo" });
+    expect(seen.at(-1)!.headers.authorization).toBe("Bearer t");
+  });
+
+  test("a redirect to another origin drops the Authorization header and the body", async () => {
+    const location = encodeURIComponent(`${otherBase}/echo`);
+    const run = await runFlow(
+      fetchFlow({
+        url: `${base}/status/307?location=${location}`,
+        method: "POST",
+        headers: { authorization: "Bearer t", "x-api-key": "k" },
+      }),
+      { order: 3 },
+    );
+    expect(run.job.shared.responses).toEqual([expect.objectContaining({ status: 201, body: "" })]);
+    expect(seen.at(-1)!.headers.authorization).toBeUndefined();
+    expect(seen.at(-1)!.headers["x-api-key"]).toBe("k");
+  });
+
+  test("the exported HttpFetch (the Web fetch, no connector) refuses private literals and localhost", async () => {
+    const plain = testRegistry().register(HttpFetch, { replace: true });
+    for (const url of [
+      `${base}/echo`,
+      "http://localhost:1/",
+      "http://[::ffff:a00:1]/",
+      "http://169.254.169.254/",
+    ]) {
+      const run = await runFlow(fetchFlow({ url }), {}, { registry: plain });
+      const host = new URL(url).hostname;
+      expect(run.job.shared.errors).toEqual([{ error: `destination not allowed: ${host}`, url }]);
+    }
   });
 });

@@ -7,6 +7,7 @@ import { loadConfig } from "../../src/config.js";
 import type { JobRecord, JobStatus } from "../../src/core/types.js";
 import { heapLimitBytes } from "../../src/entry/heap-limit.js";
 import { startNodeServer } from "../../src/entry/node.js";
+import { nodeOutbound } from "../../src/entry/node-outbound.js";
 import { defaultRegistry } from "../../src/routines/index.js";
 import { limitsFromConfig } from "../../src/service/limits.js";
 import { MemoryStore } from "../../src/service/memory-store.js";
@@ -89,7 +90,7 @@ async function startNode(env: Record<string, string>, options: StartServerOption
   });
   const services = await createServices({
     store: options.store ?? new MemoryStore(),
-    registry: defaultRegistry(),
+    registry: defaultRegistry({ outbound: nodeOutbound(config) }),
     limits: limitsFromConfig(config, heapLimitBytes()),
   });
   const audit: AuditRecord[] = [];

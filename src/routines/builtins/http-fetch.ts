@@ -1,12 +1,18 @@
 import { z } from "zod";
-import { readAtMost } from "../../core/read-at-most.js";
-import { defineRoutine, type RoutineContext } from "../../core/routine.js";
+import { defineRoutine, type RoutineContext, type RoutineType } from "../../core/routine.js";
 import type { JsonObject } from "../../core/types.js";
+import { assertHttpUrl, type Outbound, outboundFetch } from "../outbound/outbound-fetch.js";
+import { webOutbound } from "../outbound/web-connector.js";
 import { TemplateSchema } from "./template.js";
 
 /**
- * The one built-in that reaches out of the job: an HTTP request with the global `fetch`. Marked as a side
- * effect, so a dry-run stubs it (mocks its events) instead of calling the network.
+ * The one built-in that reaches out of the job: an HTTP request under the server's outbound policy
+ * (`ROUTILUX_FETCH_*`: private destinations refused, body and time capped, every redirect hop checked). Marked
+ * as a side effect, so a dry-run stubs it (mocks its events) instead of calling the network.
+ *
+ * The runtime's connector comes from the registry the entry builds (`defaultRegistry({ outbound })`): Node and
+ * Bun check the address each socket opens; `HttpFetch` as exported here, with no runtime to ask, uses `fetch`
+ * and checks the URL only (outbound/web-connector.ts says why that is enough on Workers).
  */
 
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
@@ -17,16 +23,17 @@ const HttpFetchConfig = z.strictObject({
   url: TemplateSchema,
   method: z.enum(HTTP_METHODS).default("GET"),
   headers: z.record(z.string().min(1), z.string()).default({}),
-  timeout_ms: z.number().positive().max(300_000).default(10_000),
+  /** Lowers the server's `ROUTILUX_FETCH_TIMEOUT_MS` for this routine; never raises it. */
+  timeout_ms: z.number().positive().max(300_000).optional(),
   /** What to send: the payload as JSON, or nothing. Default: the payload for POST, PUT and PATCH. */
   body: z.enum(["payload", "none"]).optional(),
-  /** A longer response is an error rather than memory spent on it. */
+  /** Lowers the server's `ROUTILUX_FETCH_MAX_BYTES`; a longer response is an error, not memory spent on it. */
   max_response_bytes: z
     .number()
     .int()
     .positive()
     .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+    .optional(),
   /** `emit`: failures leave as the `error` event. `fail`: they fail the delivery, so the error handler
    * (e.g. `retry`) applies. */
   on_error: z.enum(["emit", "fail"]).default("emit"),
@@ -34,28 +41,9 @@ const HttpFetchConfig = z.strictObject({
 type HttpFetchConfig = z.output<typeof HttpFetchConfig>;
 
 function requestUrl(payload: JsonObject, config: HttpFetchConfig): URL {
-  const text = config.url.render(payload, "error");
-  const url = new URL(text);
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`only http and https URLs can be fetched, not '${url.protocol}'`);
-  }
+  const url = new URL(config.url.render(payload, "error"));
+  assertHttpUrl(url);
   return url;
-}
-
-function requestInit(payload: JsonObject, config: HttpFetchConfig, signal: AbortSignal): RequestInit {
-  const sendPayload =
-    (config.body ?? (METHODS_WITH_BODY.has(config.method) ? "payload" : "none")) === "payload";
-  const headers = new Headers(config.headers);
-  if (sendPayload && !headers.has("content-type")) headers.set("content-type", "application/json");
-  return { method: config.method, headers, body: sendPayload ? JSON.stringify(payload) : undefined, signal };
-}
-
-/** Reads at most `limit` bytes; the stream is cancelled as soon as the body proves longer. */
-async function readText(response: Response, limit: number): Promise<string> {
-  if (response.body === null) return "";
-  const bytes = await readAtMost(response.body, limit);
-  if (bytes === null) throw new Error(`response body is larger than ${limit} bytes`);
-  return new TextDecoder().decode(bytes);
 }
 
 /** JSON when the server says so (and it parses), otherwise the text. */
@@ -68,51 +56,67 @@ function bodyValue(text: string, contentType: string | null): unknown {
   }
 }
 
-async function fetchResponse(payload: JsonObject, ctx: RoutineContext<HttpFetchConfig>): Promise<JsonObject> {
+async function fetchResponse(
+  outbound: Outbound,
+  payload: JsonObject,
+  ctx: RoutineContext<HttpFetchConfig>,
+): Promise<JsonObject> {
   const { config } = ctx;
-  const url = requestUrl(payload, config);
-  // The job's signal stops the request when the job is cancelled; the timeout bounds this one request.
-  const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(config.timeout_ms)]);
-  const response = await fetch(url, requestInit(payload, config, signal));
-  const text = await readText(response, config.max_response_bytes);
+  const sendPayload =
+    (config.body ?? (METHODS_WITH_BODY.has(config.method) ? "payload" : "none")) === "payload";
+  const headers = new Headers(config.headers);
+  if (sendPayload && !headers.has("content-type")) headers.set("content-type", "application/json");
+  const response = await outboundFetch(outbound, {
+    url: requestUrl(payload, config),
+    method: config.method,
+    headers,
+    body: sendPayload ? JSON.stringify(payload) : undefined,
+    // The job's signal stops the request when the job is cancelled.
+    signal: ctx.signal,
+    maxBytes: config.max_response_bytes,
+    timeoutMs: config.timeout_ms,
+  });
   return {
     status: response.status,
-    ok: response.ok,
+    ok: response.status >= 200 && response.status < 300,
     headers: Object.fromEntries(response.headers),
-    body: bodyValue(text, response.headers.get("content-type")),
+    body: bodyValue(new TextDecoder().decode(response.body), response.headers.get("content-type")),
   };
 }
 
-function failureMessage(error: unknown, config: HttpFetchConfig): string {
-  if (error instanceof DOMException && error.name === "TimeoutError") {
-    return `request timed out after ${config.timeout_ms} ms`;
-  }
+function failureMessage(error: unknown): string {
   const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
   return `${error instanceof Error ? error.message : String(error)}${cause}`;
 }
 
-export const HttpFetch = defineRoutine({
-  name: "HttpFetch",
-  description:
-    "Requests `url` (a template) with `method` and `headers`; emits `response` {status, ok, headers, body} for any HTTP status, or `error` {error, url} when no response arrives.",
-  slots: ["input"],
-  events: ["response", "error"],
-  config: HttpFetchConfig,
-  sideEffects: true,
-  handlers: {
-    async input(payload, ctx) {
-      let response: JsonObject;
-      try {
-        response = await fetchResponse(payload, ctx);
-      } catch (error) {
-        // A cancelled job is not a failed request: there is no one left to tell.
-        if (ctx.signal.aborted) throw error;
-        const message = failureMessage(error, ctx.config);
-        if (ctx.config.on_error === "fail") throw new Error(message, { cause: error });
-        ctx.emit("error", { error: message, url: ctx.config.url.source });
-        return;
-      }
-      ctx.emit("response", response);
+/** `HttpFetch` over a runtime's outbound connector and the operator's policy. */
+export function httpFetchRoutine(outbound: Outbound): RoutineType<HttpFetchConfig> {
+  return defineRoutine({
+    name: "HttpFetch",
+    description:
+      "Requests `url` (a template) with `method` and `headers`; emits `response` {status, ok, headers, body} for any HTTP status, or `error` {error, url} when no response arrives.",
+    slots: ["input"],
+    events: ["response", "error"],
+    config: HttpFetchConfig,
+    sideEffects: true,
+    handlers: {
+      async input(payload, ctx) {
+        let response: JsonObject;
+        try {
+          response = await fetchResponse(outbound, payload, ctx);
+        } catch (error) {
+          // A cancelled job is not a failed request: there is no one left to tell.
+          if (ctx.signal.aborted) throw error;
+          const message = failureMessage(error);
+          if (ctx.config.on_error === "fail") throw new Error(message, { cause: error });
+          ctx.emit("error", { error: message, url: ctx.config.url.source });
+          return;
+        }
+        ctx.emit("response", response);
+      },
     },
-  },
-});
+  });
+}
+
+/** With the default policy and the Web `fetch`; entries register one over their own connector instead. */
+export const HttpFetch = httpFetchRoutine(webOutbound());

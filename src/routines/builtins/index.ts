@@ -30,7 +30,7 @@ export { DataValidator, JSON_TYPES, type JsonType, validatePayload } from "./dat
 export { Debouncer } from "./debouncer.js";
 export { Delay } from "./delay.js";
 export { Filter } from "./filter.js";
-export { HTTP_METHODS, HttpFetch } from "./http-fetch.js";
+export { HTTP_METHODS, HttpFetch, httpFetchRoutine } from "./http-fetch.js";
 export { LOG_LEVELS, Logger } from "./logger.js";
 export { type MapFunction, Mapper } from "./mapper.js";
 export { Sink } from "./sink.js";
