@@ -33,6 +33,7 @@ function harness(options: { maxEvents?: number; appendsPerRead: number[]; total:
       throw new Error("nothing is dropped here");
     },
     room: async () => options.room ?? 1000,
+    release: () => {},
   };
   stream = new JobStream("j", jobs as never, sink, { pageSize: 7, maxPending: 5 });
   return { log, stream, received, controls, append };

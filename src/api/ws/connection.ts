@@ -76,6 +76,12 @@ const MAX_UNANSWERED_PINGS = 2;
 /** Control messages are few (replies, heartbeats); this many unsent means the client stopped reading altogether. */
 const MAX_QUEUED_CONTROLS = 256;
 
+/**
+ * Pages of backfill a connection queues at most: two, so that the next is read while the socket takes the last
+ * (one alone left the socket idle every other turn: a replay took twice as long).
+ */
+const BACKFILL_PAGES = 2;
+
 export type FlushResult = "idle" | "blocked" | "more";
 
 /**
@@ -95,7 +101,10 @@ export class Connection {
   /** Client commands run one after another, so replies come in the order they were asked. */
   #commands: Promise<void> = Promise.resolve();
   #session: DebugSessionTracker | null = null;
-  #roomWaiters: (() => void)[] = [];
+  /** Replays waiting for room, served one at a time in turn after each flush. */
+  #roomWaiters: ((reserved: number) => void)[] = [];
+  /** Backfill room handed to replays and not yet given back. */
+  #reserved = 0;
   #unansweredPings = 0;
   #closed = false;
   /** True from a wake until a flush leaves nothing behind: one check per event instead of a call into the hub. */
@@ -130,6 +139,9 @@ export class Connection {
         this.#requestFlush();
       },
       room: () => this.#room(),
+      release: (reserved) => {
+        this.#reserved -= reserved;
+      },
     };
   }
 
@@ -306,16 +318,22 @@ export class Connection {
     const session = this.#session;
     if (session) {
       const changed = session.observe(event);
-      if (DEBUG_EVENT_TYPES.has(event.type) && this.subscription.wants(event.type)) this.#push(event);
+      if (DEBUG_EVENT_TYPES.has(event.type) && this.subscription.wants(event.type)) this.#push(event, live);
       // During a replay the session is compared once at its end, not at every historical pause.
       if (changed && live) this.#refreshSession();
       return;
     }
     if (!this.subscription.wants(event.type)) return;
-    this.#push(event);
+    this.#push(event, live);
   }
 
-  #push(event: JobEvent): void {
+  #push(event: JobEvent, live: boolean): void {
+    if (!live) {
+      // Backfill: bounded by the room its replay reserved, and never dropped.
+      this.queue.pushBackfill(event);
+      this.#requestFlush();
+      return;
+    }
     if (this.#socketFull && this.queue.eventCount >= this.queue.maxEvents && !this.#stalled) this.#stall();
     this.queue.pushEvent(event);
     this.#requestFlush();
@@ -397,23 +415,40 @@ export class Connection {
         return "idle";
       }
     }
-    if (this.queue.eventCount <= this.queue.maxEvents / 2) this.#releaseRoomWaiters();
+    this.#grantRoom();
     if (this.#stalled && result === "idle") this.#recover();
     return result;
   }
 
-  /** How many events a replay page may add now; waits while the queue is more than half full. */
+  /**
+   * Room for one page of backfill, reserved for the caller; resolves only from a flush (a macrotask of the hub's),
+   * never in the caller's turn. At most `BACKFILL_PAGES` pages of backfill are queued or reserved at once, whatever the
+   * number of replays, so backfill reaches the socket as fast as it takes it and costs bounded memory.
+   */
   #room(): Promise<number> {
-    const free = () => this.queue.maxEvents - this.queue.eventCount;
-    if (this.#closed || this.queue.eventCount <= this.queue.maxEvents / 2) return Promise.resolve(free());
-    return new Promise((resolve) => this.#roomWaiters.push(() => resolve(free())));
+    if (this.#closed) return Promise.resolve(0);
+    return new Promise((resolve) => {
+      this.#roomWaiters.push(resolve);
+      this.#requestFlush();
+    });
   }
 
+  /** After a flush: the replays waiting for room get it in turn, the first in line all there is. */
+  #grantRoom(): void {
+    const waiters = this.#roomWaiters;
+    while (waiters.length > 0) {
+      const free = BACKFILL_PAGES * this.ctx.pageSize - this.queue.backfillCount - this.#reserved;
+      if (free <= 0) return;
+      this.#reserved += free;
+      waiters.shift()!(free);
+    }
+  }
+
+  /** The connection closed: waiting replays learn it (room 0) and stop. */
   #releaseRoomWaiters(): void {
     const waiters = this.#roomWaiters;
-    if (waiters.length === 0) return;
     this.#roomWaiters = [];
-    for (const wake of waiters) wake();
+    for (const wake of waiters) wake(0);
   }
 
   #control(message: ControlMessage): void {
@@ -577,8 +612,7 @@ export class Connection {
   #replay(stream: JobStream, since: number): void {
     if (this.#stalled) {
       // Nothing can be sent now; `#recover` starts it from `since` with the rest.
-      stream.lastSeq = since;
-      stream.suspend();
+      stream.deferReplay(since);
       return;
     }
     this.#follow(stream, stream.replay(since));

@@ -4,13 +4,22 @@ import type { ControlMessage } from "./protocol.js";
 
 /** Where a stream's events go: the connection, which filters, frames and queues them. */
 export interface StreamSink {
-  /** An event of this job, each seq at most once and in seq order. `live` is false while the log is replayed. */
+  /**
+   * An event of this job, each seq at most once and in seq order. `live` events may be dropped for a client that
+   * stalls; the others are backfill, read from the log, and are never dropped.
+   */
   accept(event: JobEvent, live: boolean): void;
   control(message: ControlMessage): void;
   /** Events `from_seq`…`to_seq` of the job will not be sent on this socket (the client may fetch them over HTTP). */
   dropped(job_id: string, from_seq: number, to_seq: number): void;
-  /** Resolves with how many events may be queued now without overflowing; waits while the queue is too full. */
+  /**
+   * Reserves room for backfill and resolves with how many events it may add (0: the connection closed). Never
+   * resolves in the same turn: only after a flush, in a macrotask of the hub's, once the socket has taken what was
+   * queued before — so a replay cannot run ahead of its socket, nor loop without yielding to the event loop.
+   */
   room(): Promise<number>;
+  /** Gives back a reservation of `room` once the page it was for has been handed on. */
+  release(reserved: number): void;
 }
 
 export interface JobStreamOptions {
@@ -20,17 +29,20 @@ export interface JobStreamOptions {
   maxPending: number;
 }
 
+const isEnding = (event: JobEvent): boolean =>
+  event.type === "job_completed" || event.type === "job_failed" || event.type === "job_cancelled";
+
 /**
  * One job's events on one connection, without a gap or a duplicate (shared/spec/websocket.md, "Connection status and
  * heartbeat": resume loses nothing).
  *
- * The hub's live listener is registered before `replay` starts, so every event is either already in the log when a
- * page is read or arrives live afterwards. Live events that arrive during the replay wait in `pending`; once a page
- * reaches the end of the log they are sent after it. `lastSeq` is the one dedupe point: an event at or below it was
- * already handed on. Replay pages, and the held live events at the end, go to the send queue only when it has room for
- * them, so a slow client makes the replay wait rather than drop; if `pending` outgrows its cap meanwhile, it is
- * emptied and the log is read again — the log holds those events, so memory stays bounded and nothing is lost
- * (unless the log itself was truncated, which is said with `stream:truncated`).
+ * Backfill (the replay of `since`, `resume` and a new subscription) is read from the log a page at a time, each page
+ * only once the connection has room for it (`room`, which resolves after a flush), and handed on as backfill, which
+ * the send queue never drops. The hub's live listener is registered before `replay` starts, so every event is either
+ * in the log when a page is read or arrives live afterwards: live events that arrive during the replay wait in
+ * `pending`, which always holds consecutive seqs (an overflow empties it; the log still holds what it let go). Once
+ * the events read from the log join up with the held ones — or the log is read to its end — the held ones follow
+ * and the stream is live. `lastSeq` is the one dedupe point: an event at or below it was already handed on.
  */
 export class JobStream {
   /** Highest seq handed to the sink or passed over on purpose. */
@@ -38,6 +50,8 @@ export class JobStream {
   /** Live events held back while the log is replayed; null once live. A new stream holds until told where to start. */
   #pending: JobEvent[] | null = [];
   #pendingOverflowed = false;
+  /** The log is being (or, once the connection recovers from a stall, will be) replayed: nothing of it is dropped. */
+  #backfilling = true;
   #generation = 0;
   #closed = false;
   #ended = false;
@@ -66,6 +80,7 @@ export class JobStream {
   startLive(lastSeq: number): void {
     this.lastSeq = lastSeq;
     this.#pending = null;
+    this.#backfilling = false;
   }
 
   /** A live event of this job, from the hub's listener. Never blocks. */
@@ -92,35 +107,60 @@ export class JobStream {
     this.lastSeq = since;
     this.#pending = [];
     this.#pendingOverflowed = false;
+    this.#backfilling = true;
     for (;;) {
-      const room = await this.sink.room();
-      if (!current()) return;
-      const page = await this.jobs.events(
-        this.job_id,
-        this.lastSeq,
-        Math.max(1, Math.min(room, this.options.pageSize)),
-      );
-      if (!current()) return;
-      if (page.oldest_seq > this.lastSeq + 1 && page.last_seq > this.lastSeq) {
-        this.sink.control({ type: "stream:truncated", job_id: this.job_id, oldest_seq: page.oldest_seq });
-        this.lastSeq = page.oldest_seq - 1;
+      const reserved = await this.sink.room();
+      try {
+        if (!current() || reserved === 0) return;
+        // Pages until the reservation is used up (each read takes at least one event of it, or ends the replay);
+        // then the next reservation waits for the socket.
+        for (let left = reserved; left > 0; ) {
+          // Reset before the read: an overflow from here on means `pending` may miss events the page does not hold.
+          this.#pendingOverflowed = false;
+          const page = await this.jobs.events(
+            this.job_id,
+            this.lastSeq,
+            Math.min(left, this.options.pageSize),
+          );
+          if (!current()) return;
+          left -= Math.max(1, page.events.length);
+          if (page.oldest_seq > this.lastSeq + 1 && page.last_seq > this.lastSeq) {
+            this.sink.control({ type: "stream:truncated", job_id: this.job_id, oldest_seq: page.oldest_seq });
+            this.lastSeq = page.oldest_seq - 1;
+          }
+          for (const event of page.events) this.#deliver(event, false);
+          const pending = this.#heldAfterLastSeq();
+          const joined = pending.length > 0 && pending[0]!.seq === this.lastSeq + 1;
+          const readToEnd =
+            (this.lastSeq >= page.last_seq || page.events.length === 0) && !this.#pendingOverflowed;
+          if (joined || readToEnd) {
+            // Live from here: the held events are in the log already, so they go as backfill too.
+            this.#pending = null;
+            this.#backfilling = false;
+            for (const event of pending) this.#deliver(event, false);
+            return;
+          }
+        }
+      } finally {
+        this.sink.release(reserved);
       }
-      for (const event of page.events) this.#deliver(event, false);
-      if (this.lastSeq < page.last_seq && page.events.length > 0) continue;
-      if (this.#pendingOverflowed) {
-        this.#pendingOverflowed = false;
-        continue;
-      }
-      // The held live events go out only if the queue can take them all; otherwise they are read from the log,
-      // a page at a time like the rest, and only the newer ones stay held.
-      const free = await this.sink.room();
-      if (!current()) return;
-      const pending = this.#pending ?? [];
-      if (pending.length > free || this.#pendingOverflowed) continue;
-      this.#pending = null;
-      for (const event of pending) this.#deliver(event, true);
-      return;
     }
+  }
+
+  /** The held live events not yet handed on (the pages read may have covered the oldest ones). */
+  #heldAfterLastSeq(): JobEvent[] {
+    const pending = this.#pending ?? [];
+    let covered = 0;
+    while (covered < pending.length && pending[covered]!.seq <= this.lastSeq) covered++;
+    if (covered > 0) pending.splice(0, covered);
+    return pending;
+  }
+
+  /** A replay asked for while the connection is stalled: it starts from `since` when the connection recovers. */
+  deferReplay(since: number): void {
+    this.lastSeq = since;
+    this.#backfilling = true;
+    this.suspend();
   }
 
   /** Stops a replay in progress and holds nothing: the connection is stalled and skips this job's live events. */
@@ -130,11 +170,13 @@ export class JobStream {
   }
 
   /**
-   * After a stall: the events after `lastSeq` that the client missed are reported dropped except the newest `keep`,
-   * which are sent (from the log), and the stream continues live — what dropping the oldest queued events one by
-   * one during the stall would have left, without paying for it per event.
+   * After a stall. A stream that was replaying continues its replay where it stopped: backfill is never dropped.
+   * A live one reports the events after `lastSeq` that the client missed as dropped, except the newest `keep`,
+   * which are sent (from the log), and continues live — what dropping the oldest queued events one by one during
+   * the stall would have left, without paying for it per event.
    */
   async resumeAfterStall(keep: number): Promise<void> {
+    if (this.#backfilling) return this.replay(this.lastSeq);
     const generation = ++this.#generation;
     this.#pending = [];
     const from = this.lastSeq + 1;
@@ -153,9 +195,7 @@ export class JobStream {
   #deliver(event: JobEvent, live: boolean): void {
     if (event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
-    if (event.type === "job_completed" || event.type === "job_failed" || event.type === "job_cancelled") {
-      this.#ended = true;
-    }
+    if (isEnding(event)) this.#ended = true;
     this.sink.accept(event, live);
   }
 }

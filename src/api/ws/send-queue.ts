@@ -5,19 +5,19 @@ import type { JobEvent } from "../../core/types.js";
 export type Outgoing = { text: string; event?: undefined } | { event: JobEvent; text?: undefined };
 
 /**
- * The queued events: a ring of at most `capacity`, with each event's queue order beside it. Nothing is allocated per
+ * Queued events: a ring that grows as needed (its owner bounds it), with each event's queue order beside it. Nothing is allocated per
  * event — the queue of a client that reads more slowly than a job logs turns over at the engine's pace, and wrapper
  * objects that live that long would be promoted and collected as old garbage, slowing the engine.
  */
 class EventRing {
   #events: (JobEvent | undefined)[];
   #orders: Float64Array;
-  /** Storage is a power of two so wrapping is a mask; `capacity` is what the queue may hold. */
+  /** Storage is a power of two so wrapping is a mask. */
   #mask: number;
   #head = 0;
   #size = 0;
 
-  constructor(readonly capacity: number) {
+  constructor() {
     this.#events = new Array(64);
     this.#orders = new Float64Array(64);
     this.#mask = 63;
@@ -108,15 +108,17 @@ const droppedNotice = (job_id: string, range: DroppedRange): string =>
 /**
  * One connection's bounded send queue (shared/spec/websocket.md, "Backpressure").
  *
- * Events and control messages wait in two FIFOs stamped with one running order, so they leave in the order they were
- * queued while only events can be dropped: at `maxEvents` the oldest queued event goes and its seq joins the job's
- * dropped range. The range is told to the client (`events:dropped`) just before that job's next surviving event
+ * Live events, backfill (events replayed from a job's log) and control messages wait in three FIFOs stamped with one
+ * running order, so they leave in the order they were queued while only live events can be dropped: at `maxEvents`
+ * the oldest queued live event goes and its seq joins the job's dropped range. Backfill is never dropped; its
+ * replays add a page only when there is room for it (`Connection`), which bounds it. The range is told to the client (`events:dropped`) just before that job's next surviving event
  * leaves, or when the queue runs empty — so a job's drops that happen back to back become one message, and the
  * notice never arrives after events that followed the gap. Memory stays bounded: at most `maxEvents` events,
  * `maxControls` control messages and one range per job.
  */
 export class SendQueue {
   readonly #events: EventRing;
+  readonly #backfill = new EventRing();
   readonly #controls = new Deque<QueuedControl>();
   readonly #dropped = new Map<string, DroppedRange>();
   #order = 0;
@@ -129,12 +131,17 @@ export class SendQueue {
     readonly maxEvents: number,
     readonly maxControls: number,
   ) {
-    this.#events = new EventRing(maxEvents);
+    this.#events = new EventRing();
   }
 
-  /** Events waiting now. */
+  /** Live events waiting now. */
   get eventCount(): number {
     return this.#events.length;
+  }
+
+  /** Backfill events waiting now. */
+  get backfillCount(): number {
+    return this.#backfill.length;
   }
 
   /** The most events that ever waited at once (never above `maxEvents`). */
@@ -148,13 +155,23 @@ export class SendQueue {
   }
 
   get isEmpty(): boolean {
-    return this.#events.length === 0 && this.#controls.length === 0 && this.#dropped.size === 0;
+    return (
+      this.#events.length === 0 &&
+      this.#backfill.length === 0 &&
+      this.#controls.length === 0 &&
+      this.#dropped.size === 0
+    );
   }
 
   pushEvent(event: JobEvent): void {
     if (this.#events.length >= this.maxEvents) this.#dropOldestEvent();
     this.#events.push(event, ++this.#order);
     if (this.#events.length > this.#highWater) this.#highWater = this.#events.length;
+  }
+
+  /** An event replayed from the log: it waits its turn like the others but is never dropped. */
+  pushBackfill(event: JobEvent): void {
+    this.#backfill.push(event, ++this.#order);
   }
 
   /** False when the control FIFO is full: the client reads nothing and the caller should give up on it. */
@@ -166,19 +183,23 @@ export class SendQueue {
 
   /** The next message to send, in queue order. */
   shift(): Outgoing | undefined {
-    const event = this.#events.peek();
+    let ring: EventRing | null = this.#events.length > 0 ? this.#events : null;
+    if (this.#backfill.length > 0 && (ring === null || this.#backfill.peekOrder() < ring.peekOrder())) {
+      ring = this.#backfill;
+    }
     const control = this.#controls.peek();
-    if (control && (!event || control.order < this.#events.peekOrder())) {
+    if (control && (ring === null || control.order < ring.peekOrder())) {
       this.#controls.shift();
       return { text: control.text };
     }
-    if (event) {
+    if (ring !== null) {
+      const event = ring.peek()!;
       const range = this.#dropped.get(event.job_id);
       if (range) {
         this.#forgetRange(event.job_id);
         return { text: droppedNotice(event.job_id, range) };
       }
-      this.#events.shift();
+      ring.shift();
       return { event };
     }
     for (const [job_id, range] of this.#dropped) {
@@ -188,7 +209,7 @@ export class SendQueue {
     return undefined;
   }
 
-  /** Drops every queued event (the connection stalls: they are the oldest, and none can leave now). */
+  /** Drops every queued live event (the connection stalls: they are the oldest, and none can leave now). */
   dropAllEvents(): void {
     while (this.#events.length > 0) this.#dropOldestEvent();
   }
@@ -210,10 +231,12 @@ export class SendQueue {
   purgeJob(job_id: string): void {
     this.#forgetRange(job_id);
     this.#events.filter((event) => event.job_id !== job_id);
+    this.#backfill.filter((event) => event.job_id !== job_id);
   }
 
   clear(): void {
     this.#events.clear();
+    this.#backfill.clear();
     this.#controls.clear();
     this.#dropped.clear();
     this.#lastRange = null;
