@@ -2,18 +2,16 @@ import { upgradeWebSocket, websocket } from "hono/bun";
 import type { CreateAppOptions } from "../api/app.js";
 import { jsonLogger, type Logger } from "../api/logger.js";
 import { bunSocketAccess } from "../api/ws/index.js";
-import { type Config, ConfigError, loadConfig } from "../config.js";
+import { loadConfig } from "../config.js";
 import { defaultRegistry } from "../routines/index.js";
 import { limitsFromConfig } from "../service/limits.js";
-import { MemoryStore } from "../service/memory-store.js";
 import { createServices } from "../service/services.js";
-import { openBunSqlite } from "../service/sqlite/bun-sqlite-driver.js";
-import { SqliteStore } from "../service/sqlite/sqlite-store.js";
-import type { Store } from "../service/store.js";
 import { heapLimitBytes } from "./heap-limit.js";
-import { databaseFile, localApp } from "./local-runtime.js";
+import { localApp } from "./local-runtime.js";
 import type { RunningServer } from "./node.js";
 import { nodeOutbound } from "./node-outbound.js";
+import { openLocalStore } from "./node-services.js";
+import { listenError, startupFailureLine } from "./startup-error.js";
 
 /**
  * The Bun entry: `Bun.serve` with `hono/bun` WebSockets and `bun:sqlite`. Run it directly —
@@ -53,12 +51,13 @@ export async function startBunServer(options: BunServerOptions): Promise<Running
     pong: (raw: unknown) => ws.pong(raw),
     drain: (raw: unknown) => ws.drain(raw),
   };
-  const server = bun().serve({
-    port: options.port ?? config.port,
-    hostname: host,
-    fetch: app.fetch,
-    websocket: websocketHandlers,
-  });
+  const port = options.port ?? config.port;
+  let server: BunServer;
+  try {
+    server = bun().serve({ port, hostname: host, fetch: app.fetch, websocket: websocketHandlers });
+  } catch (error) {
+    throw listenError(host, port, error);
+  }
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`,
@@ -75,24 +74,13 @@ export async function startBunServer(options: BunServerOptions): Promise<Running
   };
 }
 
-async function openStore(config: Config): Promise<Store> {
-  return config.store === "memory" ? new MemoryStore() : new SqliteStore(openBunSqlite(databaseFile(config)));
-}
-
 const SWEEP_EVERY_MS = 10 * 60 * 1000;
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
-  }
+  const config = loadConfig(process.env);
   const logger: Logger = jsonLogger({ level: config.logLevel });
   const services = await createServices({
-    store: await openStore(config),
+    store: await openLocalStore(config),
     // node:http with a checking `lookup` works on Bun too (see node-outbound.ts).
     registry: defaultRegistry({ outbound: nodeOutbound(config) }),
     limits: limitsFromConfig(config, heapLimitBytes()),
@@ -108,6 +96,9 @@ async function main(): Promise<void> {
     debug: services.debug,
     registry: services.registry,
     logger,
+  }).catch(async (error: unknown) => {
+    await services.close();
+    throw error;
   });
   process.stdout.write(`listening on ${server.url}\n`);
 
@@ -130,4 +121,11 @@ async function main(): Promise<void> {
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
-if ((import.meta as ImportMeta & { main?: boolean }).main) await main();
+if ((import.meta as ImportMeta & { main?: boolean }).main) {
+  await main().catch((error: unknown) => {
+    const line = startupFailureLine(error);
+    if (line === undefined) throw error;
+    process.stderr.write(`${line}\n`);
+    process.exit(1);
+  });
+}

@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config.js";
+import { loadConfig } from "../config.js";
 import type { JsonObject } from "../core/types.js";
 import { defaultRegistry } from "../routines/index.js";
 import { createRoutilux } from "./create-routilux.js";
@@ -12,12 +12,12 @@ import {
   shortName,
 } from "./flow-directory.js";
 import { initProject } from "./init.js";
-import { RoutineModuleError, routineFiles } from "./load-user-code.js";
+import { routineFiles } from "./load-user-code.js";
 import { packageVersion } from "./local-runtime.js";
 import { nodeOutbound } from "./node-outbound.js";
 import { runInTerminal } from "./run-in-terminal.js";
 import { serveProject } from "./serve-project.js";
-import { SqliteUnavailableError } from "./sqlite-file.js";
+import { startupFailureLine } from "./startup-error.js";
 import { UsageError } from "./usage-error.js";
 import { UserRoutines } from "./user-routines.js";
 
@@ -201,14 +201,11 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ConfigError || isParseArgsError(error)) {
+    if (error instanceof UsageError || isParseArgsError(error)) {
       console.error(`routilux: ${(error as Error).message}\n\n${USAGE}`);
       process.exitCode = 2;
-    } else if (error instanceof RoutineModuleError || error instanceof SqliteUnavailableError) {
-      console.error(`routilux: ${error.message}`);
-      process.exitCode = 1;
     } else {
-      console.error(error);
+      console.error(startupFailureLine(error) ?? error);
       process.exitCode = 1;
     }
   },

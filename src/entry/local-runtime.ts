@@ -9,6 +9,7 @@ import { type AuditLog, jsonLinesAuditLog } from "../api/middleware/audit.js";
 import { type SocketAccess, WsHub } from "../api/ws/index.js";
 import type { AnyUpgradeWebSocket } from "../api/ws/routes.js";
 import type { Config } from "../config.js";
+import { dataDirError } from "./startup-error.js";
 
 /** What the Node and Bun entries share: files, package metadata and the audit sink (Bun speaks node:fs too). */
 
@@ -16,7 +17,11 @@ const require = createRequire(import.meta.url);
 
 /** The SQLite file under `ROUTILUX_DATA_DIR`, created with its directory when missing. */
 export function databaseFile(config: Config): string {
-  mkdirSync(config.dataDir, { recursive: true });
+  try {
+    mkdirSync(config.dataDir, { recursive: true });
+  } catch (error) {
+    throw dataDirError(config.dataDir, error);
+  }
   return join(config.dataDir, "routilux.db");
 }
 

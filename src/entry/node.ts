@@ -5,6 +5,7 @@ import type { CreateAppOptions } from "../api/app.js";
 import { nodeSocketAccess } from "../api/ws/index.js";
 import { localApp } from "./local-runtime.js";
 import { upgradeRefusals } from "./node-upgrade-refusals.js";
+import { listenError } from "./startup-error.js";
 
 export interface NodeServerOptions
   extends Omit<CreateAppOptions, "upgradeWebSocket" | "compress" | "listenHost"> {
@@ -40,19 +41,13 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
   const refusals = upgradeRefusals(app.fetch, wss);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const started = serve(
-      {
-        fetch: refusals.fetch,
-        port: options.port ?? config.port,
-        hostname: host,
-        websocket: { server: wss },
-      },
-      () => {
-        started.off("error", reject);
-        resolve(started);
-      },
-    );
-    started.once("error", reject);
+    const port = options.port ?? config.port;
+    const failed = (error: unknown) => reject(listenError(host, port, error));
+    const started = serve({ fetch: refusals.fetch, port, hostname: host, websocket: { server: wss } }, () => {
+      started.off("error", failed);
+      resolve(started);
+    });
+    started.once("error", failed);
   });
   refusals.listen(server);
   const { port } = server.address() as AddressInfo;

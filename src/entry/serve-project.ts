@@ -55,6 +55,10 @@ export async function serveProject(options: ServeOptions): Promise<ServingProjec
     flows: services.flows,
     debug: services.debug,
     registry,
+  }).catch(async (error: unknown) => {
+    // The store's file (and its checkpoint thread) must not keep a process that cannot serve alive.
+    await services.close();
+    throw error;
   });
   const watches: DirectoryWatch[] = [];
   if (options.watch) {

@@ -2,6 +2,7 @@ import type { SqliteDriver } from "../service/sqlite/driver.js";
 import { SqliteStore } from "../service/sqlite/sqlite-store.js";
 import type { Store } from "../service/store.js";
 import { isBun } from "./runtime.js";
+import { databaseError, StartupError } from "./startup-error.js";
 
 // The drivers are named in variables on purpose: bundlers (wrangler's esbuild, Vite) leave `import(variable)`
 // alone, so bundling the package for Workers never pulls in a native SQLite binding, and Node users who never
@@ -16,16 +17,23 @@ type BunSqliteDriver = { openBunSqlite(path: string): SqliteDriver };
 
 /** A SQLite store in `file` (created when missing): `bun:sqlite` on Bun, better-sqlite3 on Node. */
 export async function openSqliteStore(file: string): Promise<Store> {
-  return new SqliteStore(await openDriver(file));
+  const driver = await openDriver(file);
+  try {
+    return new SqliteStore(driver);
+  } catch (error) {
+    throw databaseError(file, error) ?? error;
+  }
 }
 
 async function openDriver(file: string): Promise<SqliteDriver> {
-  if (isBun()) return ((await import(BUN_SQLITE_DRIVER)) as BunSqliteDriver).openBunSqlite(file);
   try {
+    if (isBun()) return ((await import(BUN_SQLITE_DRIVER)) as BunSqliteDriver).openBunSqlite(file);
     const { openBetterSqlite3 } = (await import(BETTER_SQLITE3_DRIVER)) as BetterSqlite3Driver;
     return openBetterSqlite3(file);
   } catch (error) {
-    if (!isMissingNativeModule(error)) throw error;
+    const fault = databaseError(file, error);
+    if (fault) throw fault;
+    if (isBun() || !isMissingNativeModule(error)) throw error;
     throw new SqliteUnavailableError(
       `the SQLite store needs better-sqlite3's native module, which could not be loaded (${firstLine(error)}). ` +
         "Run `npm rebuild better-sqlite3` (npm may have skipped its install script), or set ROUTILUX_STORE=memory.",
@@ -35,7 +43,7 @@ async function openDriver(file: string): Promise<SqliteDriver> {
 }
 
 /** SQLite was asked for where no driver can be loaded. */
-export class SqliteUnavailableError extends Error {
+export class SqliteUnavailableError extends StartupError {
   override name = "SqliteUnavailableError";
 }
 

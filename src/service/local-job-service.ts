@@ -76,7 +76,13 @@ export class LocalJobService implements JobService {
       maxEvents: this.#maxEvents,
       timeout: request.timeout ?? null,
     });
-    const writer = new EventWriter(this.#store, job, this.#maxEvents, this.#onError);
+    const writer = new EventWriter(
+      this.#store,
+      job,
+      this.#maxEvents,
+      (error) => this.#storageFault(job, error),
+      this.#onError,
+    );
     job.log.subscribe((event) => {
       writer.push(event);
       this.#dispatch(event, job.flow_id);
@@ -86,8 +92,17 @@ export class LocalJobService implements JobService {
     job.start(request.entry_routine_id, request.entry_params ?? {});
     job.done.then(() => this.#retire(job.job_id, writer));
     // Saved as it is once started, so the list never shows a job as pending that is already running.
-    await this.#store.saveJob(job.record());
-    return job.record();
+    await writer.saveRecord();
+    return this.get(job.job_id);
+  }
+
+  /**
+   * A write of the job's events or record failed: the job fails with that cause. One that had already finished
+   * keeps its own status in memory, so from now on the store (whose record says failed) answers for it alone.
+   */
+  #storageFault(job: Job, error: string): void {
+    job.interrupt(error);
+    if (job.error !== error) this.#live.delete(job.job_id);
   }
 
   async #retire(job_id: string, writer: EventWriter): Promise<void> {
