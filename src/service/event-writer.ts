@@ -51,9 +51,10 @@ export class EventWriter {
       .then(async () => {
         if (events.length > 0) await this.store.appendEvents(this.job.job_id, events);
         if (writeRecord) await this.store.saveJob(this.job.record());
+        // The store keeps what the job's log keeps: no more events than it holds by count and by bytes.
         const last = events.at(-1)?.seq ?? 0;
-        if (last > this.maxEvents && events.length > 0)
-          await this.store.truncateEvents(this.job.job_id, this.maxEvents);
+        const keep = Math.min(this.maxEvents, Math.max(1, last - this.job.log.oldestSeq + 1));
+        if (last > keep && events.length > 0) await this.store.truncateEvents(this.job.job_id, keep);
       })
       .catch(this.onError);
   }
