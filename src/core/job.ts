@@ -214,6 +214,8 @@ export class Job {
     });
     for (const routine_id of options.flow.routines.keys())
       this.#routines.set(routine_id, { state: dict(), totals: newRoutineTotals() });
+    this.#dataBytes = this.#measureDataBytes();
+    this.#grow(this.#dataBytes);
     if (options.restore) this.#restore(options.restore.snapshot, options.restore.events);
   }
 
@@ -626,7 +628,9 @@ export class Job {
    */
   #appendFinal(type: "job_completed" | "job_failed" | "job_cancelled", data: JsonObject): void {
     try {
-      this.log.append(type, { ...data, totals: this.totals() });
+      const totals = this.totals();
+      totals.events++; // this final event included
+      this.log.append(type, { ...data, totals });
     } finally {
       this.log.releaseBudget();
       this.#resolveDone(this.record());
@@ -740,15 +744,22 @@ export class Job {
    */
   #measureData(now: number): void {
     if (this.#status !== "running" && this.#status !== "paused") return;
-    let bytes = jsonSize(this.shared);
-    for (const run of this.#routines.values()) bytes += jsonSize(run.state);
-    this.#grow(bytes - this.#dataBytes);
+    const bytes = this.#measureDataBytes();
+    const grown = bytes - this.#dataBytes;
+    this.#grow(grown);
     this.#dataBytes = bytes;
     const finished = performance.now();
     this.#measuredAt = finished;
     this.#measureEveryMs = Math.max(MEASURE_EVERY_MS, (finished - now) * MEASURE_SHARE);
+    // Over the total only a job that grew is at fault: one that holds still is a bystander.
     const exceeded = this.#exceededLimit();
-    if (exceeded) this.#failOverLimit(exceeded, null);
+    if (exceeded && (grown > 0 || !exceeded.includes("MAX_TOTAL_BYTES"))) this.#failOverLimit(exceeded, null);
+  }
+
+  #measureDataBytes(): number {
+    let bytes = jsonSize(this.shared);
+    for (const run of this.#routines.values()) bytes += jsonSize(run.state);
+    return bytes;
   }
 
   /** The message naming the limit the job is past, or null. Three compares: it runs on every emit. */

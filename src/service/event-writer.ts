@@ -81,9 +81,10 @@ export class EventWriter {
       .then(async () => {
         try {
           if (events.length > 0) await this.store.appendEvents(this.job.job_id, events);
+          // The store keeps what the job's log keeps: no more events than it holds by count and by bytes.
           const last = events.at(-1)?.seq ?? 0;
-          if (last > this.maxEvents && events.length > 0)
-            await this.store.truncateEvents(this.job.job_id, this.maxEvents);
+          const keep = Math.min(this.maxEvents, Math.max(1, last - this.job.log.oldestSeq + 1));
+          if (last > keep && events.length > 0) await this.store.truncateEvents(this.job.job_id, keep);
         } catch (error) {
           writeRecord = this.#failed(error) || writeRecord;
         }

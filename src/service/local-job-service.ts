@@ -1,10 +1,19 @@
 import { type Clock, defaultClock, type IdFactory, newId } from "../core/clock.js";
 import { compileFlow } from "../core/compiled-flow.js";
-import { InvalidStateError, NotFoundError } from "../core/errors.js";
-import { Job } from "../core/job.js";
+import { AtCapacityError, InvalidStateError, NotFoundError } from "../core/errors.js";
+import { MemoryBudget } from "../core/event-log.js";
+import { Job, type JobLimits } from "../core/job.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import type { JobEvent, JobRecord, JsonObject } from "../core/types.js";
-import { type JobMetrics, type JobState, jobLogs, jobMetrics, jobState, traceEvent } from "../core/views.js";
+import {
+  type JobMetrics,
+  type JobState,
+  jobLogs,
+  jobMetrics,
+  jobState,
+  totalsOf,
+  traceEvent,
+} from "../core/views.js";
 import { EventWriter } from "./event-writer.js";
 import type { FlowService } from "./flow-service.js";
 import type { FlowJobMetrics, JobEventListener, JobService, StartJobRequest } from "./job-service.js";
@@ -46,6 +55,12 @@ export class LocalJobService implements JobService {
   readonly #live = new Map<string, { job: Job; writer: EventWriter }>();
   readonly #finished: string[] = [];
   #listeners: JobEventListener[] = [];
+  readonly #jobLimits: JobLimits;
+  /** Live data and logs of every unfinished job (ROUTILUX_MAX_TOTAL_BYTES). */
+  readonly #budget: MemoryBudget;
+  readonly #maxActive: number;
+  /** Jobs pending, running or paused, and starts on their way (counted before their first await). */
+  #active = 0;
 
   constructor(options: LocalJobServiceOptions) {
     this.#store = options.store;
@@ -57,6 +72,36 @@ export class LocalJobService implements JobService {
     this.#keepFinished = options.keepFinished ?? 200;
     this.#prepare = options.prepare;
     this.#onError = options.onError ?? ((error) => console.error(error));
+    const limits = options.limits ?? {};
+    this.#jobLimits = {
+      maxEventBytes: limits.maxEventBytes,
+      maxLogBytes: limits.maxLogBytes,
+      maxJobBytes: limits.maxJobBytes,
+      maxPendingDeliveries: limits.maxPendingDeliveries,
+    };
+    this.#budget = new MemoryBudget(limits.maxTotalBytes);
+    this.#maxActive = limits.maxActiveJobs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Bytes all unfinished jobs hold (live data and logs), counted as the memory limits count them. */
+  get memoryInUse(): number {
+    return this.#budget.used;
+  }
+
+  /** Refuses a new job while the server is at capacity; nothing is created. */
+  #admit(): void {
+    if (this.#active >= this.#maxActive) {
+      throw new AtCapacityError(
+        `${this.#active} jobs are active (pending, running or paused), the most ROUTILUX_MAX_ACTIVE_JOBS allows`,
+        { limit: this.#maxActive, active: this.#active },
+      );
+    }
+    if (this.#budget.exceeded) {
+      throw new AtCapacityError(
+        `jobs hold ${this.#budget.used} bytes, over ROUTILUX_MAX_TOTAL_BYTES (${this.#budget.limit} bytes)`,
+        { limit: this.#budget.limit, limit_name: "ROUTILUX_MAX_TOTAL_BYTES", used: this.#budget.used },
+      );
+    }
   }
 
   /** The in-process job, while it runs and for a while after; undefined once only the store knows it. */
@@ -65,6 +110,22 @@ export class LocalJobService implements JobService {
   }
 
   async start(request: StartJobRequest): Promise<JobRecord> {
+    this.#admit();
+    this.#active++;
+    let job: Job;
+    try {
+      job = await this.#startJob(request);
+    } catch (error) {
+      this.#active--;
+      throw error;
+    }
+    job.done.then(() => this.#active--);
+    // Saved as it is once started, so the list never shows a job as pending that is already running.
+    await this.#live.get(job.job_id)?.writer.saveRecord();
+    return this.get(job.job_id);
+  }
+
+  async #startJob(request: StartJobRequest): Promise<Job> {
     const definition = await this.#flows.definition(request.flow_id);
     const flow = compileFlow(definition, this.#registry);
     if (!flow.routines.has(request.entry_routine_id))
@@ -74,6 +135,8 @@ export class LocalJobService implements JobService {
       flow,
       clock: this.#clock,
       maxEvents: this.#maxEvents,
+      limits: this.#jobLimits,
+      budget: this.#budget,
       timeout: request.timeout ?? null,
     });
     const writer = new EventWriter(
@@ -91,9 +154,7 @@ export class LocalJobService implements JobService {
     this.#prepare?.(job, request);
     job.start(request.entry_routine_id, request.entry_params ?? {});
     job.done.then(() => this.#retire(job.job_id, writer));
-    // Saved as it is once started, so the list never shows a job as pending that is already running.
-    await writer.saveRecord();
-    return this.get(job.job_id);
+    return job;
   }
 
   /**
@@ -189,6 +250,7 @@ export class LocalJobService implements JobService {
     return this.#store.readEvents(job_id, since, limit);
   }
 
+  /** A finished job's views read its totals from its final event (views.ts totalsOf). */
   async #allEvents(job_id: string): Promise<{ record: JobRecord; events: JobEvent[]; job?: Job }> {
     const live = this.#live.get(job_id);
     if (live) return { record: live.job.record(), events: live.job.log.all(), job: live.job };
@@ -201,25 +263,31 @@ export class LocalJobService implements JobService {
     const { record, events, job } = await this.#allEvents(job_id);
     if (job) {
       const current = job.pausedAt?.routine_id ?? job.running[0]?.routine_id ?? null;
-      return jobState(record, [...job.flow.routines.keys()], events, {
-        shared: job.shared,
-        current_routine_id: current,
-        pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
-      });
+      return jobState(
+        record,
+        [...job.flow.routines.keys()],
+        events,
+        {
+          shared: job.shared,
+          current_routine_id: current,
+          pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
+        },
+        job.totals(),
+      );
     }
     const definition = await this.#flows.definition(record.flow_id).catch(() => null);
     return jobState(record, Object.keys(definition?.routines ?? {}), events, null);
   }
 
   async metrics(job_id: string): Promise<JobMetrics> {
-    const { record, events } = await this.#allEvents(job_id);
-    return jobMetrics(record, events);
+    const { record, events, job } = await this.#allEvents(job_id);
+    return jobMetrics(record, events, job ? job.totals() : totalsOf(events));
   }
 
   async trace(job_id: string, limit?: number) {
-    const { events } = await this.#allEvents(job_id);
+    const { events, job } = await this.#allEvents(job_id);
     const shown = limit === undefined ? events : events.slice(0, limit);
-    return { events: shown.map(traceEvent), total: events.length };
+    return { events: shown.map(traceEvent), total: (job ? job.totals() : totalsOf(events)).events };
   }
 
   async logs(job_id: string): Promise<JsonObject[]> {
