@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LimitExceededError } from "./errors.js";
 
 export const BREAKPOINT_TYPES = ["routine", "slot", "event"] as const;
 export type BreakpointType = (typeof BREAKPOINT_TYPES)[number];
@@ -72,4 +73,39 @@ export function breakpointTargetIssue(
     return { path: "event_name", message: "an event breakpoint needs event_name" };
   }
   return null;
+}
+
+/** The breakpoint as stored and served, from what a client asked for. */
+export function breakpointRecord(
+  breakpoint_id: string,
+  job_id: string,
+  create: z.output<typeof BreakpointCreateSchema>,
+  hit_count = 0,
+): Breakpoint {
+  return {
+    breakpoint_id,
+    job_id,
+    type: create.type,
+    routine_id: create.routine_id ?? null,
+    slot_name: create.type === "slot" ? (create.slot_name ?? null) : null,
+    event_name: create.type === "event" ? (create.event_name ?? null) : null,
+    condition: create.condition ?? null,
+    enabled: create.enabled,
+    hit_count,
+    hit_condition: create.hit_condition ?? null,
+    log_message: create.log_message ?? null,
+  };
+}
+
+/**
+ * `ROUTILUX_MAX_BREAKPOINTS_PER_JOB`: a job may hold at most `limit` breakpoints (each one is checked at every
+ * safe point it names). Throws before `adding` more would pass it; `limit` undefined is no limit.
+ */
+export function checkBreakpointCount(existing: number, adding: number, limit: number | undefined): void {
+  if (limit === undefined || existing + adding <= limit) return;
+  throw new LimitExceededError(
+    `A job may have at most ${limit} breakpoints (ROUTILUX_MAX_BREAKPOINTS_PER_JOB); ` +
+      `it has ${existing} and ${adding} more were asked for`,
+    { limit, breakpoints: existing + adding },
+  );
 }

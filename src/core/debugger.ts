@@ -4,17 +4,25 @@ import {
   type CompiledExpression,
   compile,
   ExpressionError,
+  StepBudget,
+  StepLimitError,
   snapshot,
   truthy,
 } from "../expr/index.js";
-import { type Breakpoint, type BreakpointCreateSchema, hitConditionHolds } from "./breakpoints.js";
+import {
+  type Breakpoint,
+  type BreakpointCreateSchema,
+  breakpointRecord,
+  checkBreakpointCount,
+  hitConditionHolds,
+} from "./breakpoints.js";
 import { InvalidStateError, NotFoundError } from "./errors.js";
 import type { Delivery, Job, SafePointHooks, SafePointPause } from "./job.js";
 import type { JsonObject } from "./types.js";
 
 export type StepMode = "over" | "into";
 
-interface ArmedBreakpoint {
+export interface ArmedBreakpoint {
   readonly record: Breakpoint;
   readonly condition: CompiledExpression | null;
   /**
@@ -83,6 +91,31 @@ export function compileLogMessage(message: string): (string | CompiledExpression
   return parts;
 }
 
+export interface DebuggerLimits {
+  /** `ROUTILUX_MAX_BREAKPOINTS_PER_JOB`; unset: no limit. */
+  maxBreakpointsPerJob?: number;
+  /** `ROUTILUX_MAX_CONDITION_STEPS`: the steps all conditions checked at one safe point share; unset: no limit. */
+  maxConditionSteps?: number;
+}
+
+/** Compiles a breakpoint's condition and logpoint message; throws `ExpressionError` when one does not parse. */
+export function armBreakpoint(record: Breakpoint): ArmedBreakpoint {
+  const condition = record.condition ? compile(record.condition) : null;
+  return {
+    record,
+    condition,
+    payloadOnly: condition !== null && ![...condition.names].some((name) => RESERVED_NAMES.has(name)),
+    message: record.log_message === null ? null : compileLogMessage(record.log_message),
+    errorReported: false,
+  };
+}
+
+/** What `GET …/debug/variables` shows of a job that is not paused: nothing, and no routine. */
+export const notPausedVariables = (): { routine_id: string | null; variables: JsonObject } => ({
+  routine_id: null,
+  variables: {},
+});
+
 const renderValue = (value: unknown): string =>
   typeof value === "string" ? value : (JSON.stringify(value) ?? "null");
 
@@ -96,8 +129,13 @@ export class JobDebugger implements SafePointHooks {
   #byRoutine = new Map<string, ArmedBreakpoint[]>();
   #byEvent = new Map<string, ArmedBreakpoint[]>();
   #step: Step | null = null;
+  /** Refilled at each safe point that checks a condition; reused so a safe point allocates nothing. */
+  readonly #budget = new StepBudget(0);
 
-  constructor(readonly job: Job) {}
+  constructor(
+    readonly job: Job,
+    private readonly limits: DebuggerLimits = {},
+  ) {}
 
   get stepping(): boolean {
     return this.#step !== null;
@@ -113,32 +151,23 @@ export class JobDebugger implements SafePointHooks {
     return armed.record;
   }
 
-  /** Throws `ExpressionError` (with the position) when the condition or a logpoint part does not parse. */
-  add(breakpoint_id: string, create: z.output<typeof BreakpointCreateSchema>, hit_count = 0): Breakpoint {
-    const record: Breakpoint = {
-      breakpoint_id,
-      job_id: this.job.job_id,
-      type: create.type,
-      routine_id: create.routine_id ?? null,
-      slot_name: create.type === "slot" ? (create.slot_name ?? null) : null,
-      event_name: create.type === "event" ? (create.event_name ?? null) : null,
-      condition: create.condition ?? null,
-      enabled: create.enabled,
-      hit_count,
-      hit_condition: create.hit_condition ?? null,
-      log_message: create.log_message ?? null,
-    };
-    const condition = record.condition ? compile(record.condition) : null;
-    const armed: ArmedBreakpoint = {
-      record,
-      condition,
-      payloadOnly: condition !== null && ![...condition.names].some((name) => RESERVED_NAMES.has(name)),
-      message: record.log_message === null ? null : compileLogMessage(record.log_message),
-      errorReported: false,
-    };
+  /**
+   * Throws `ExpressionError` (with the position) when the condition or a logpoint part does not parse, and
+   * `LimitExceededError` past `ROUTILUX_MAX_BREAKPOINTS_PER_JOB`. A restored breakpoint (`hit_count` given) is
+   * re-armed whatever the limit: it was admitted once.
+   */
+  add(
+    breakpoint_id: string,
+    create: z.output<typeof BreakpointCreateSchema>,
+    hit_count?: number,
+  ): Breakpoint {
+    if (hit_count === undefined) {
+      checkBreakpointCount(this.#breakpoints.size, 1, this.limits.maxBreakpointsPerJob);
+    }
+    const armed = armBreakpoint(breakpointRecord(breakpoint_id, this.job.job_id, create, hit_count));
     this.#breakpoints.set(breakpoint_id, armed);
     this.#reindex();
-    return record;
+    return armed.record;
   }
 
   setEnabled(breakpoint_id: string, enabled: boolean): Breakpoint {
@@ -219,6 +248,10 @@ export class JobDebugger implements SafePointHooks {
     let scope: SafePointScope | null = null;
     let payloadNames: Bindings | null = null;
     let allNames: Bindings | null = null;
+    // The conditions checked here share one step budget, so the cost of a safe point is bounded however many
+    // breakpoints name it. Once it is spent, the conditions not reached count as false at this safe point.
+    const budget = this.#budget;
+    budget.remaining = this.limits.maxConditionSteps ?? Number.POSITIVE_INFINITY;
     for (const armed of candidates) {
       const bp = armed.record;
       if (!bp.enabled) continue;
@@ -230,17 +263,18 @@ export class JobDebugger implements SafePointHooks {
         continue;
       }
       if (armed.condition !== null) {
+        if (budget.exhausted) continue;
         let names: Bindings;
         if (armed.payloadOnly) names = payloadNames ??= this.#payloadNames.reset(payload);
         else {
           scope ??= this.#fillScope(delivery, event_name, payload);
           names = allNames ??= this.#allNames.reset(payload, scope);
         }
-        if (!this.#holds(job, armed, names, delivery)) continue;
+        if (!this.#holds(job, armed, names, delivery, budget)) continue;
       }
       scope ??= this.#fillScope(delivery, event_name, payload);
       if (armed.message !== null) allNames ??= this.#allNames.reset(payload, scope);
-      const pause = this.#hit(job, armed, scope, allNames);
+      const pause = this.#hit(job, armed, scope, allNames, budget);
       if (pause) return pause;
     }
     return null;
@@ -260,6 +294,7 @@ export class JobDebugger implements SafePointHooks {
     armed: ArmedBreakpoint,
     scope: SafePointScope,
     names: Bindings | null,
+    budget: StepBudget,
   ): SafePointPause | null {
     const bp = armed.record;
     bp.hit_count++;
@@ -269,7 +304,7 @@ export class JobDebugger implements SafePointHooks {
       job.log.append("log", {
         routine_id,
         breakpoint_id: bp.breakpoint_id,
-        message: this.#render(armed.message, names!),
+        message: this.#render(armed.message, names!, budget),
       });
       return null;
     }
@@ -283,29 +318,43 @@ export class JobDebugger implements SafePointHooks {
     return { reason: "breakpoint", breakpoint_id: bp.breakpoint_id };
   }
 
-  /** A condition that fails to evaluate counts as false and is reported once per breakpoint. */
-  #holds(job: Job, armed: ArmedBreakpoint, names: Bindings, delivery: Delivery): boolean {
+  /**
+   * A condition that fails to evaluate counts as false and is reported once per breakpoint. One that runs out of
+   * steps (the shared budget or its own bound) would cost as much at every safe point: its breakpoint is disabled.
+   */
+  #holds(job: Job, armed: ArmedBreakpoint, names: Bindings, delivery: Delivery, budget: StepBudget): boolean {
     try {
-      return truthy(armed.condition!.evaluateIn(names));
+      return truthy(armed.condition!.evaluateIn(names, budget));
     } catch (error) {
-      if (!armed.errorReported) {
-        armed.errorReported = true;
-        job.log.append("breakpoint_error", {
-          routine_id: delivery.routine_id,
-          breakpoint_id: armed.record.breakpoint_id,
-          error: error instanceof Error ? error.message : String(error),
-        });
+      let message = error instanceof Error ? error.message : String(error);
+      if (error instanceof StepLimitError) {
+        armed.record.enabled = false;
+        if (budget.exhausted) {
+          message =
+            `the conditions checked at one safe point exceeded ROUTILUX_MAX_CONDITION_STEPS ` +
+            `(${this.limits.maxConditionSteps} steps)`;
+        }
+        message += "; breakpoint disabled";
+      } else if (armed.errorReported) {
+        return false;
       }
+      armed.errorReported = true;
+      job.log.append("breakpoint_error", {
+        routine_id: delivery.routine_id,
+        breakpoint_id: armed.record.breakpoint_id,
+        error: message,
+      });
       return false;
     }
   }
 
-  #render(parts: (string | CompiledExpression)[], names: Bindings): string {
+  /** A logpoint's `{expression}` parts spend from the safe point's budget too. */
+  #render(parts: (string | CompiledExpression)[], names: Bindings, budget: StepBudget): string {
     return parts
       .map((part) => {
         if (typeof part === "string") return part;
         try {
-          return renderValue(part.evaluateIn(names));
+          return renderValue(part.evaluateIn(names, budget));
         } catch (error) {
           return `<${error instanceof ExpressionError ? error.message : "error"}>`;
         }
@@ -394,8 +443,12 @@ export class JobDebugger implements SafePointHooks {
     };
   }
 
-  /** JSON snapshot of the paused payload (for the paused routine) or of another routine's state. */
+  /**
+   * JSON snapshot of the paused payload (for the paused routine) or of another routine's state. A job that is not
+   * paused has none to show, which is an answer, not an error: clients poll this while a job runs.
+   */
   variables(routine_id?: string): { routine_id: string | null; variables: JsonObject } {
+    if (this.job.status !== "paused" || this.job.pausedAt === null) return notPausedVariables();
     const point = this.safePoint();
     if (routine_id === undefined || routine_id === point.routine_id) {
       return { routine_id: point.routine_id, variables: snapshot(point.payload) as JsonObject };

@@ -476,7 +476,8 @@ export class Job {
     let ran = 0;
     const maxWorkers = this.#flow.maxWorkers;
     while (this.#status === "running" && this.#running.size < maxWorkers && this.#queue.length > 0) {
-      if ((++ran & 15) === 0 && performance.now() - sliceStart > TIME_SLICE_MS) {
+      // With a debugger attached a delivery may cost a safe point's whole condition budget: check every time.
+      if (((++ran & 15) === 0 || this.#hooks !== null) && performance.now() - sliceStart > TIME_SLICE_MS) {
         this.#schedulePump();
         return;
       }

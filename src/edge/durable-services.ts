@@ -1,4 +1,9 @@
-import { type Breakpoint, type BreakpointCreate, BreakpointCreateSchema } from "../core/breakpoints.js";
+import {
+  type Breakpoint,
+  type BreakpointCreate,
+  BreakpointCreateSchema,
+  checkBreakpointCount,
+} from "../core/breakpoints.js";
 import { newId as defaultNewId, type IdFactory } from "../core/clock.js";
 import { compileFlow } from "../core/compiled-flow.js";
 import type { CallFrame } from "../core/debugger.js";
@@ -21,6 +26,7 @@ import type {
   JobService,
   StartJobRequest,
 } from "../service/job-service.js";
+import type { ServiceLimits } from "../service/limits.js";
 import type { EventPage, JobPage, JobQuery } from "../service/store.js";
 import { type EdgeEnv, jobObjectOf, registryOf } from "./env.js";
 import type { JobStartSpec } from "./job-host.js";
@@ -89,6 +95,8 @@ export interface DurableJobServiceOptions {
   flows: FlowService;
   registry: RoutineRegistry;
   newId?: IdFactory;
+  /** Checked here, before a job's object exists; the objects read the rest from their own configuration. */
+  limits?: Partial<ServiceLimits>;
 }
 
 /**
@@ -101,8 +109,10 @@ export class DurableJobService implements JobService {
   readonly #flows: FlowService;
   readonly #registry: RoutineRegistry;
   readonly #newId: IdFactory;
+  readonly #maxBreakpointsPerJob: number | undefined;
 
   constructor(options: DurableJobServiceOptions) {
+    this.#maxBreakpointsPerJob = options.limits?.maxBreakpointsPerJob;
     this.#env = options.env;
     this.#flows = options.flows;
     this.#registry = options.registry;
@@ -114,6 +124,7 @@ export class DurableJobService implements JobService {
   }
 
   async start(request: StartJobRequest): Promise<JobRecord> {
+    checkBreakpointCount(0, request.breakpoints?.length ?? 0, this.#maxBreakpointsPerJob);
     const definition = await this.#flows.definition(request.flow_id);
     const flow = compileFlow(definition, this.#registry);
     if (!flow.routines.has(request.entry_routine_id)) {

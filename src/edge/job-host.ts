@@ -1,7 +1,7 @@
 import { type Breakpoint, type BreakpointCreate, BreakpointCreateSchema } from "../core/breakpoints.js";
 import type { Clock } from "../core/clock.js";
 import { compileFlow } from "../core/compiled-flow.js";
-import { type CallFrame, JobDebugger } from "../core/debugger.js";
+import { type CallFrame, type DebuggerLimits, JobDebugger, notPausedVariables } from "../core/debugger.js";
 import { InvalidStateError } from "../core/errors.js";
 import type { FlowDefinition } from "../core/flow.js";
 import { Job, type JobOptions } from "../core/job.js";
@@ -37,6 +37,7 @@ export interface JobHostOptions {
   registry: RoutineRegistry;
   clock: Clock;
   newBreakpointId: () => string;
+  limits: DebuggerLimits;
 }
 
 /**
@@ -102,7 +103,7 @@ export class JobHost {
 
   #debug(): JobDebugger {
     if (!this.#debugger) {
-      this.#debugger = new JobDebugger(this.job);
+      this.#debugger = new JobDebugger(this.job, this.options.limits);
       this.job.setHooks(this.#debugger);
     }
     return this.#debugger;
@@ -116,8 +117,9 @@ export class JobHost {
     return this.#debug();
   }
 
+  /** On a finished job too: the breakpoint is kept and listed, and never hits. */
   addBreakpoint(create: BreakpointCreate): Breakpoint {
-    return this.#live().add(this.options.newBreakpointId(), BreakpointCreateSchema.parse(create));
+    return this.#debug().add(this.options.newBreakpointId(), BreakpointCreateSchema.parse(create));
   }
 
   listBreakpoints(): Breakpoint[] {
@@ -125,11 +127,11 @@ export class JobHost {
   }
 
   setBreakpointEnabled(breakpoint_id: string, enabled: boolean): Breakpoint {
-    return this.#live().setEnabled(breakpoint_id, enabled);
+    return this.#debug().setEnabled(breakpoint_id, enabled);
   }
 
   deleteBreakpoint(breakpoint_id: string): void {
-    this.#live().remove(breakpoint_id);
+    this.#debug().remove(breakpoint_id);
   }
 
   session(): DebugSession {
@@ -147,7 +149,8 @@ export class JobHost {
   }
 
   variables(routine_id?: string): { routine_id: string | null; variables: JsonObject } {
-    return this.#live().variables(routine_id);
+    if (this.job.status !== "paused") return notPausedVariables();
+    return this.#debug().variables(routine_id);
   }
 
   setVariable(name: string, value: unknown): void {

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Config } from "../config.js";
 import type { Breakpoint, BreakpointCreate } from "../core/breakpoints.js";
 import { defaultClock } from "../core/clock.js";
-import type { CallFrame } from "../core/debugger.js";
+import { type CallFrame, notPausedVariables } from "../core/debugger.js";
 import { InvalidStateError, NotFoundError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import {
@@ -24,6 +24,7 @@ import {
 import type { DebugSession, Evaluation } from "../service/debug-service.js";
 import { failInterruptedJobs } from "../service/recovery.js";
 import type { EventPage } from "../service/store.js";
+import { StoredBreakpoints } from "../service/stored-breakpoints.js";
 import { doSqliteDriver } from "./do-sqlite-driver.js";
 import { configFromEnv, type EdgeEnv, registryOf } from "./env.js";
 import { JobHost, type JobHostOptions, type JobStartSpec } from "./job-host.js";
@@ -44,7 +45,12 @@ interface LoadedJob {
 }
 
 /** Events after which the breakpoints' hit counts are stored again, so a restart re-arms them where they were. */
-const HIT_COUNTING_EVENTS: ReadonlySet<JobEventType> = new Set<JobEventType>(["breakpoint_hit", "log"]);
+const HIT_COUNTING_EVENTS: ReadonlySet<JobEventType> = new Set<JobEventType>([
+  "breakpoint_hit",
+  "log",
+  // A condition that ran out of steps disabled its breakpoint.
+  "breakpoint_error",
+]);
 
 const JOB_SOCKET_PATH = /^\/api\/ws\/jobs\/([^/]+)\/(monitor|debug)$/;
 
@@ -149,7 +155,11 @@ export class JobObject extends DurableObject<EdgeEnv> {
     return {
       registry: routineRegistry(this.#config),
       clock: this.#clock,
-      newBreakpointId: () => `bp_${crypto.randomUUID().slice(0, 8)}`,
+      newBreakpointId: this.#newBreakpointId,
+      limits: {
+        maxBreakpointsPerJob: this.#config.maxBreakpointsPerJob,
+        maxConditionSteps: this.#config.maxConditionSteps,
+      },
     };
   }
 
@@ -335,7 +345,9 @@ export class JobObject extends DurableObject<EdgeEnv> {
 
   createBreakpoint(job_id: string, create: BreakpointCreate): Promise<RpcResult<Breakpoint>> {
     return settle(async () => {
-      const breakpoint = this.#debugHost(job_id).addBreakpoint(create);
+      const { host } = this.#require(job_id);
+      if (!host) return this.#storedBreakpoints.create(job_id, this.#newBreakpointId(), create);
+      const breakpoint = host.addBreakpoint(create);
       await this.#storage.saveBreakpoint(breakpoint);
       return breakpoint;
     });
@@ -354,7 +366,9 @@ export class JobObject extends DurableObject<EdgeEnv> {
     enabled: boolean,
   ): Promise<RpcResult<Breakpoint>> {
     return settle(async () => {
-      const breakpoint = this.#debugHost(job_id).setBreakpointEnabled(breakpoint_id, enabled);
+      const { host } = this.#require(job_id);
+      if (!host) return this.#storedBreakpoints.setEnabled(job_id, breakpoint_id, enabled);
+      const breakpoint = host.setBreakpointEnabled(breakpoint_id, enabled);
       await this.#storage.saveBreakpoint(breakpoint);
       return breakpoint;
     });
@@ -362,11 +376,22 @@ export class JobObject extends DurableObject<EdgeEnv> {
 
   deleteBreakpoint(job_id: string, breakpoint_id: string): Promise<RpcResult<null>> {
     return settle(async () => {
-      this.#debugHost(job_id).deleteBreakpoint(breakpoint_id);
-      await this.#storage.deleteBreakpoint(job_id, breakpoint_id);
+      const { host } = this.#require(job_id);
+      if (!host) await this.#storedBreakpoints.delete(job_id, breakpoint_id);
+      else {
+        host.deleteBreakpoint(breakpoint_id);
+        await this.#storage.deleteBreakpoint(job_id, breakpoint_id);
+      }
       return null;
     });
   }
+
+  /** The breakpoints of a finished job whose host is gone (the object restarted): kept in storage, never hit. */
+  get #storedBreakpoints(): StoredBreakpoints {
+    return new StoredBreakpoints(this.#storage.store, this.#config.maxBreakpointsPerJob);
+  }
+
+  readonly #newBreakpointId = () => `bp_${crypto.randomUUID().slice(0, 8)}`;
 
   session(job_id: string): Promise<RpcResult<DebugSession>> {
     return settle(() => this.#sessionOf(this.#require(job_id)));
@@ -390,7 +415,10 @@ export class JobObject extends DurableObject<EdgeEnv> {
     job_id: string,
     routine_id?: string,
   ): Promise<RpcResult<{ routine_id: string | null; variables: JsonObject }>> {
-    return settle(() => this.#debugHost(job_id).variables(routine_id));
+    return settle(() => {
+      const { host } = this.#require(job_id);
+      return host ? host.variables(routine_id) : notPausedVariables();
+    });
   }
 
   setVariable(job_id: string, name: string, value: unknown): Promise<RpcResult<null>> {

@@ -2,6 +2,7 @@ import {
   AlreadyExistsError,
   FlowInvalidError,
   InvalidStateError,
+  LimitExceededError,
   NotFoundError,
   type NotFoundKind,
 } from "../core/errors.js";
@@ -19,7 +20,8 @@ export type EncodedError =
   | { kind: "invalid_state"; message: string }
   | { kind: "flow_invalid"; issues: string[] }
   | { kind: "invalid_query"; field: InvalidJobQueryError["field"]; message: string }
-  | { kind: "expression"; message: string; position: number | null };
+  | { kind: "expression"; message: string; position: number | null }
+  | { kind: "limit_exceeded"; message: string; details: LimitExceededError["details"] };
 
 export type RpcResult<T> = { ok: true; value: T } | { ok: false; error: EncodedError };
 
@@ -35,6 +37,9 @@ export function encodeError(error: unknown): EncodedError | null {
   }
   if (error instanceof ExpressionError) {
     return { kind: "expression", message: error.message, position: error.position ?? null };
+  }
+  if (error instanceof LimitExceededError) {
+    return { kind: "limit_exceeded", message: error.message, details: error.details };
   }
   return null;
 }
@@ -53,6 +58,8 @@ export function decodeError(error: EncodedError): Error {
       return new InvalidJobQueryError(error.field, error.message);
     case "expression":
       return new ExpressionError(error.message, error.position ?? undefined);
+    case "limit_exceeded":
+      return new LimitExceededError(error.message, error.details);
   }
 }
 

@@ -6,6 +6,7 @@ import { configFromEnv, type EdgeEnv } from "../edge/env.js";
 import { routineRegistry } from "../edge/routines.js";
 import { swaggerAssetsFromBinding } from "../edge/swagger-assets.js";
 import { wsForwardingRoutes } from "../edge/ws-forwarding-routes.js";
+import { limitsFromConfig } from "../service/limits.js";
 
 export { JobObject } from "../edge/job-object.js";
 export { RegistryObject } from "../edge/registry-object.js";
@@ -17,7 +18,12 @@ export { RegistryObject } from "../edge/registry-object.js";
  */
 function buildApp(env: EdgeEnv, config: Config) {
   const flows = new DurableFlowService(env);
-  const jobs = new DurableJobService({ env, flows, registry: routineRegistry(config) });
+  const jobs = new DurableJobService({
+    env,
+    flows,
+    registry: routineRegistry(config),
+    limits: limitsFromConfig(config),
+  });
   return createApp({
     jobs,
     flows,

@@ -1,5 +1,5 @@
 import type { Bindings } from "./bindings.js";
-import { ExpressionError } from "./errors.js";
+import { ExpressionError, StepLimitError } from "./errors.js";
 import { ITEMS_PER_STEP, MAX_PRODUCED, MAX_STEPS } from "./limits.js";
 
 /**
@@ -11,6 +11,8 @@ import { ITEMS_PER_STEP, MAX_PRODUCED, MAX_STEPS } from "./limits.js";
  */
 export class Evaluation {
   private steps = 0;
+  /** MAX_STEPS, or less when the evaluation spends from a shared `StepBudget`. */
+  private limit = MAX_STEPS;
   #names: Bindings | null = null;
 
   /** True while an evaluation runs on this object (`compile` reuses one per expression). */
@@ -22,9 +24,15 @@ export class Evaluation {
     return this.#names!;
   }
 
+  /** Steps spent so far (more than the limit once a StepLimitError was thrown). */
+  get spent(): number {
+    return this.steps;
+  }
+
   /** Starts an evaluation over `names`, charging the expression's `nodeSteps` up front. */
-  begin(names: Bindings, nodeSteps: number): this {
+  begin(names: Bindings, nodeSteps: number, limit = MAX_STEPS): this {
     this.#names = names;
+    this.limit = limit;
     this.steps = nodeSteps;
     this.charge(0);
     return this;
@@ -44,7 +52,7 @@ export class Evaluation {
   /** Charges `steps` steps outright (work that is slow per item, such as checked element reads). */
   spend(steps: number): void {
     this.steps += steps;
-    if (this.steps > MAX_STEPS) throw new ExpressionError(`expression exceeded ${MAX_STEPS} steps`);
+    if (this.steps > this.limit) throw new StepLimitError(this.limit);
   }
 
   /** Arrays this evaluation built out of checked values (literals, sorted(), keys(), values()). */
@@ -60,6 +68,18 @@ export class Evaluation {
   /** Whether this evaluation built `array` (nobody else holds it yet, so it holds only checked values). */
   hasBuilt(array: object): boolean {
     return this.builtArrays?.has(array) === true;
+  }
+}
+
+/**
+ * Steps that several evaluations share, such as the breakpoint conditions checked at one safe point: each
+ * evaluation may take at most what is left (and never more than MAX_STEPS), and what it took is subtracted.
+ */
+export class StepBudget {
+  constructor(public remaining: number) {}
+
+  get exhausted(): boolean {
+    return this.remaining <= 0;
   }
 }
 

@@ -18,3 +18,10 @@ export class ExpressionError extends Error {
     if (position !== undefined) this.position = position;
   }
 }
+
+/** An evaluation ran out of steps: its own bound, or the smaller allowance of a shared `StepBudget`. */
+export class StepLimitError extends ExpressionError {
+  constructor(readonly limit: number) {
+    super(`expression exceeded ${limit} steps`);
+  }
+}

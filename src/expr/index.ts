@@ -8,7 +8,7 @@
  * stage, is an `ExpressionError` with a message meant for the person who wrote the expression.
  */
 import { Bindings } from "./bindings.js";
-import { Evaluation } from "./budget.js";
+import { Evaluation, type StepBudget } from "./budget.js";
 import { ExpressionError } from "./errors.js";
 import { BUILTIN_FUNCTIONS } from "./functions.js";
 import { type CompiledTree, compileTree } from "./interpreter.js";
@@ -26,7 +26,8 @@ import { snapshot } from "./snapshot.js";
 import { type ResultType, typeOfResult } from "./values.js";
 
 export { Bindings } from "./bindings.js";
-export { ExpressionError } from "./errors.js";
+export { StepBudget } from "./budget.js";
+export { ExpressionError, StepLimitError } from "./errors.js";
 export { snapshot } from "./snapshot.js";
 export { type ResultType, truthy, typeOfResult } from "./values.js";
 
@@ -36,8 +37,11 @@ export interface CompiledExpression {
   readonly names: ReadonlySet<string>;
   /** The value of the expression in `context` (a JSON value); throws ExpressionError. */
   evaluate(context: Record<string, unknown>): unknown;
-  /** The value of the expression over `bindings`, which many expressions at one place can share. */
-  evaluateIn(bindings: Bindings): unknown;
+  /**
+   * The value of the expression over `bindings`, which many expressions at one place can share, spending its
+   * steps from `budget` when given (a `StepLimitError` once that runs out).
+   */
+  evaluateIn(bindings: Bindings, budget?: StepBudget): unknown;
 }
 
 /** The reply of the debugger's evaluate endpoint: a result and its type, or an error message. */
@@ -106,13 +110,15 @@ class Compiled implements CompiledExpression {
     return this.evaluateIn(new Bindings(context));
   }
 
-  evaluateIn(bindings: Bindings): unknown {
+  evaluateIn(bindings: Bindings, budget?: StepBudget): unknown {
     const evaluation = this.#reusable.running ? new Evaluation() : this.#reusable;
+    const limit = budget === undefined ? MAX_STEPS : Math.min(MAX_STEPS, budget.remaining);
     try {
-      return this.#run(evaluation.begin(bindings, this.#nodeCount));
+      return this.#run(evaluation.begin(bindings, this.#nodeCount, limit));
     } catch (error) {
       throw asExpressionFailure(error);
     } finally {
+      if (budget !== undefined) budget.remaining -= evaluation.spent;
       evaluation.end();
     }
   }

@@ -1,7 +1,7 @@
 import { type Breakpoint, type BreakpointCreate, BreakpointCreateSchema } from "../core/breakpoints.js";
 import { type IdFactory, newId } from "../core/clock.js";
 import type { CallFrame } from "../core/debugger.js";
-import { JobDebugger } from "../core/debugger.js";
+import { JobDebugger, notPausedVariables } from "../core/debugger.js";
 import { InvalidStateError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import { isFinished, type JsonObject } from "../core/types.js";
@@ -11,11 +11,13 @@ import type { StartJobRequest } from "./job-service.js";
 import type { ServiceLimits } from "./limits.js";
 import type { LocalJobService } from "./local-job-service.js";
 import type { Store } from "./store.js";
+import { StoredBreakpoints } from "./stored-breakpoints.js";
 
 /** The debugger of in-process jobs: one `JobDebugger` per live job, breakpoints mirrored to the store. */
 export class LocalDebugService implements DebugService {
   readonly #debuggers = new WeakMap<Job, JobDebugger>();
   #jobs: LocalJobService | null = null;
+  readonly #stored: StoredBreakpoints;
 
   constructor(
     private readonly store: Store,
@@ -23,7 +25,9 @@ export class LocalDebugService implements DebugService {
     private readonly onError: (error: unknown) => void = (error) => console.error(error),
     private readonly newBreakpointId: IdFactory = () => `bp_${newId().slice(0, 8)}`,
     private readonly limits: Partial<ServiceLimits> = {},
-  ) {}
+  ) {
+    this.#stored = new StoredBreakpoints(store, limits.maxBreakpointsPerJob);
+  }
 
   /** The job service is created after this one (it calls `prepare`), so it is attached afterwards. */
   attach(jobs: LocalJobService): void {
@@ -45,7 +49,7 @@ export class LocalDebugService implements DebugService {
   #debuggerOf(job: Job): JobDebugger {
     const existing = this.#debuggers.get(job);
     if (existing) return existing;
-    const debug = new JobDebugger(job);
+    const debug = new JobDebugger(job, this.limits);
     this.#debuggers.set(job, debug);
     job.setHooks(debug);
     void job.done.then(() => this.#saveHitCounts(debug));
@@ -73,9 +77,18 @@ export class LocalDebugService implements DebugService {
     return this.#debuggerOf(job);
   }
 
+  /**
+   * A live job's debugger (running, paused, or finished and still in memory) holds its breakpoints; those of a
+   * finished job only the store knows are `StoredBreakpoints`.
+   */
   async createBreakpoint(job_id: string, create: BreakpointCreate): Promise<Breakpoint> {
-    const debug = await this.#live(job_id);
-    const breakpoint = debug.add(this.newBreakpointId(), BreakpointCreateSchema.parse(create));
+    const job = this.#jobs!.liveJob(job_id);
+    if (!job)
+      return this.#stored.create((await this.#jobs!.get(job_id)).job_id, this.newBreakpointId(), create);
+    const breakpoint = this.#debuggerOf(job).add(
+      this.newBreakpointId(),
+      BreakpointCreateSchema.parse(create),
+    );
     await this.store.saveBreakpoint(breakpoint);
     return breakpoint;
   }
@@ -83,18 +96,21 @@ export class LocalDebugService implements DebugService {
   async listBreakpoints(job_id: string): Promise<Breakpoint[]> {
     const job = this.#jobs!.liveJob(job_id);
     if (job) return this.#debuggers.get(job)?.list() ?? [];
-    await this.#jobs!.get(job_id);
-    return (await this.store.listBreakpoints(job_id)) as Breakpoint[];
+    return this.#stored.list((await this.#jobs!.get(job_id)).job_id);
   }
 
   async setBreakpointEnabled(job_id: string, breakpoint_id: string, enabled: boolean): Promise<Breakpoint> {
-    const breakpoint = (await this.#live(job_id)).setEnabled(breakpoint_id, enabled);
+    const job = this.#jobs!.liveJob(job_id);
+    if (!job) return this.#stored.setEnabled((await this.#jobs!.get(job_id)).job_id, breakpoint_id, enabled);
+    const breakpoint = this.#debuggerOf(job).setEnabled(breakpoint_id, enabled);
     await this.store.saveBreakpoint(breakpoint);
     return breakpoint;
   }
 
   async deleteBreakpoint(job_id: string, breakpoint_id: string): Promise<void> {
-    (await this.#live(job_id)).remove(breakpoint_id);
+    const job = this.#jobs!.liveJob(job_id);
+    if (!job) return this.#stored.delete((await this.#jobs!.get(job_id)).job_id, breakpoint_id);
+    this.#debuggerOf(job).remove(breakpoint_id);
     await this.store.deleteBreakpoint(job_id, breakpoint_id);
   }
 
@@ -115,11 +131,15 @@ export class LocalDebugService implements DebugService {
     (await this.#live(job_id)).step(mode);
   }
 
+  /** A job that is not paused (finished ones too) shows no variables: 200, not 409 (clients poll this). */
   async variables(
     job_id: string,
     routine_id?: string,
   ): Promise<{ routine_id: string | null; variables: JsonObject }> {
-    return (await this.#live(job_id)).variables(routine_id);
+    const job = this.#jobs!.liveJob(job_id);
+    if (job?.status === "paused") return this.#debuggerOf(job).variables(routine_id);
+    await this.#jobs!.get(job_id);
+    return notPausedVariables();
   }
 
   async setVariable(job_id: string, name: string, value: unknown): Promise<void> {

@@ -1,3 +1,4 @@
+import { checkBreakpointCount } from "../core/breakpoints.js";
 import { type Clock, defaultClock, type IdFactory, newId } from "../core/clock.js";
 import { compileFlow } from "../core/compiled-flow.js";
 import { AtCapacityError, InvalidStateError, NotFoundError } from "../core/errors.js";
@@ -48,6 +49,7 @@ export class LocalJobService implements JobService {
   readonly #clock: Clock;
   readonly #newId: IdFactory;
   readonly #maxEvents: number;
+  readonly #maxBreakpointsPerJob: number | undefined;
   readonly #keepFinished: number;
   readonly #prepare: LocalJobServiceOptions["prepare"];
   readonly #onError: (error: unknown) => void;
@@ -69,6 +71,7 @@ export class LocalJobService implements JobService {
     this.#clock = options.clock ?? defaultClock;
     this.#newId = options.newId ?? newId;
     this.#maxEvents = options.maxEventsPerJob ?? 100_000;
+    this.#maxBreakpointsPerJob = options.limits?.maxBreakpointsPerJob;
     this.#keepFinished = options.keepFinished ?? 200;
     this.#prepare = options.prepare;
     this.#onError = options.onError ?? ((error) => console.error(error));
@@ -110,6 +113,7 @@ export class LocalJobService implements JobService {
   }
 
   async start(request: StartJobRequest): Promise<JobRecord> {
+    checkBreakpointCount(0, request.breakpoints?.length ?? 0, this.#maxBreakpointsPerJob);
     this.#admit();
     this.#active++;
     let job: Job;
