@@ -12,6 +12,7 @@ import { compressLarge } from "./middleware/compression.js";
 import { corsFromConfig } from "./middleware/cors.js";
 import { hostCheck } from "./middleware/host-check.js";
 import { originCheck } from "./middleware/origin-check.js";
+import { urlLength } from "./middleware/url-length.js";
 import { notFoundHandler } from "./not-found.js";
 import { withRefusalResponses } from "./refusal-responses.js";
 import { validationHook } from "./router.js";
@@ -46,7 +47,8 @@ export const API_KEY_SCHEMES = { header: "ApiKeyHeader", bearer: "BearerAuth" } 
  * The HTTP API as one Hono app, for every runtime: it imports no adapter and touches no file or environment
  * variable, so Node, Bun and Workers entries all serve the same app with their own `upgradeWebSocket`.
  *
- * Middleware order matters: the request id comes first so every response (errors included) carries it; the Host
+ * Middleware order matters: the request id comes first so every response (errors included) carries it; an
+ * over-long URL is refused next (414); the Host
  * and Origin checks refuse what a web page must not do (DNS rebinding, cross-site requests and WebSocket upgrades)
  * before anything else runs, preflights included; compression wraps everything it may compress; CORS answers the
  * allowed origins' preflights before authentication (browsers send no credentials on them) and decorates 401s so
@@ -63,6 +65,7 @@ export function createApp(options: CreateAppOptions) {
 
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestId({ limitLength: 128 }));
+  app.use(urlLength());
   const listenHost = deps.listenHost === undefined ? config.host : deps.listenHost;
   app.use(hostCheck({ listenHost, allowedHosts: config.allowedHosts }));
   app.use(originCheck(config.corsOrigins));

@@ -43,7 +43,7 @@ export function upgradeRefusals(fetch: Fetch, wss: WebSocketServer) {
         // No response: the request could not even be turned into a `Request` (a malformed target).
         const response = pending ? await pending.catch(() => null) : null;
         if (upgraded.has(request) || socket.destroyed) return;
-        socket.end(await serialize(response ?? badRequest()));
+        socket.end(await serializeResponse(response ?? badRequest()));
       });
     },
   };
@@ -54,7 +54,8 @@ function badRequest(): Response {
   return Response.json(errorEnvelope(error, randomUUID()), { status: 400 });
 }
 
-async function serialize(response: Response): Promise<Buffer> {
+/** A whole HTTP/1.1 response, to write to a socket the HTTP server has let go of; the connection closes after it. */
+export async function serializeResponse(response: Response): Promise<Buffer> {
   const body = Buffer.from(await response.arrayBuffer());
   const lines = [
     `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}`,

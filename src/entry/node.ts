@@ -4,6 +4,7 @@ import { WebSocketServer } from "ws";
 import type { CreateAppOptions } from "../api/app.js";
 import { nodeSocketAccess } from "../api/ws/index.js";
 import { localApp } from "./local-runtime.js";
+import { answerClientErrors } from "./node-client-errors.js";
 import { upgradeRefusals } from "./node-upgrade-refusals.js";
 import { listenError } from "./startup-error.js";
 
@@ -50,6 +51,7 @@ export async function startNodeServer(options: NodeServerOptions): Promise<Runni
     started.once("error", failed);
   });
   refusals.listen(server);
+  answerClientErrors(server);
   const { port } = server.address() as AddressInfo;
   const graceMs = options.closeGraceMs ?? 5000;
 

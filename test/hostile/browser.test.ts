@@ -1,4 +1,5 @@
 import http from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ErrorSchema } from "../../src/api/schemas/common.js";
 import { bunAvailable, startServer, type Target, type TestServer } from "../support/server.js";
@@ -45,6 +46,34 @@ function raw(
     request.on("error", reject);
     request.end(body);
   });
+}
+
+/** Bytes written to a fresh connection, and everything the server answered until it closed (bounded: 5 s). */
+function rawExchange(url: string, request: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let answer = "";
+    const socket = net.connect(Number(port), hostname, () => socket.end(request));
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no end of answer within 5 s: ${answer.slice(0, 200)}`));
+    }, 5000);
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    // The server may reset a connection it refused while the client was still writing; what arrived counts.
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(timer);
+      resolve(answer);
+    });
+  });
+}
+
+/** Status and body of a raw HTTP/1.1 answer. */
+function parseRaw(answer: string): { status: number; text: string } {
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+  return { status, text: answer.slice(answer.indexOf("\r\n\r\n") + 4) };
 }
 
 /** The error envelope with this status and code; returns its message. */
@@ -259,6 +288,37 @@ describe.each(TARGETS)("browser safety on %s", (target) => {
         "content-type": "text/plain",
       });
       expect(response.status, response.text).toBe(200);
+    });
+  });
+
+  describe.skipIf(skip)("URLs and headers past the limits", () => {
+    test("a URL over 8 KiB gets the 414 URI_TOO_LONG envelope", async () => {
+      const response = await api.request("GET", `/api/jobs?flow_id=${"a".repeat(9000)}`);
+      expect(expectEnvelope(response, 414, "URI_TOO_LONG")).toContain("8192");
+      expect((await api.request("GET", `/api/jobs?flow_id=${"a".repeat(100)}`)).status).toBe(200);
+      await expectHealthy(api);
+    });
+
+    test("headers past the runtime's limit get 431 (the envelope where the runtime lets the server answer)", async () => {
+      const answer = parseRaw(
+        await rawExchange(
+          api.url,
+          `GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+        ),
+      );
+      // Bun's parser answers 431 itself, with no body and no hook to change it.
+      if (target === "bun") expect(answer.status).toBe(431);
+      else expect(expectEnvelope(answer, 431, "HEADERS_TOO_LARGE")).toContain("16384");
+      await expectHealthy(api);
+    });
+
+    test("a malformed header gets 400 (the envelope where the runtime lets the server answer)", async () => {
+      const answer = parseRaw(
+        await rawExchange(api.url, "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n"),
+      );
+      expect(answer.status).toBe(400);
+      if (target === "node") expectEnvelope(answer, 400, "VALIDATION_ERROR");
+      await expectHealthy(api);
     });
   });
 });
