@@ -9,8 +9,15 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
-      // The evaluate endpoint is off by default; the debugger tests use it.
-      miniflare: { bindings: { ROUTILUX_EXPR_EVAL_ENABLED: "true" } },
+      // The evaluate endpoint is off by default; the debugger tests use it. test/workers/outbound.test.ts checks
+      // that the fetch policy reads its bindings.
+      miniflare: {
+        bindings: {
+          ROUTILUX_EXPR_EVAL_ENABLED: "true",
+          ROUTILUX_FETCH_ALLOW: "127.0.0.1:9",
+          ROUTILUX_FETCH_TIMEOUT_MS: "3000",
+        },
+      },
     }),
   ],
   test: {

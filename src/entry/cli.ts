@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "../config.js";
 import type { JsonObject } from "../core/types.js";
 import { defaultRegistry } from "../routines/index.js";
+import type { Outbound } from "../routines/outbound/outbound-fetch.js";
 import { createRoutilux } from "./create-routilux.js";
 import {
   type FlowFileResult,
@@ -47,9 +48,9 @@ const stdout: Reporter = {
   error: (line) => console.error(line),
 };
 
-/** The built-ins (`HttpFetch` under `ROUTILUX_FETCH_*`), the demo routines and the user's `--routines`. */
-async function registryWith(routines: readonly string[]) {
-  const registry = defaultRegistry({ outbound: nodeOutbound(loadConfig(process.env)) });
+/** The built-ins, the demo routines and the user's `--routines`; `HttpFetch` under `outbound` when given. */
+async function registryWith(routines: readonly string[], outbound?: Outbound) {
+  const registry = defaultRegistry({ outbound });
   await new UserRoutines(registry).load(await routineFiles(routines));
   return registry;
 }
@@ -104,7 +105,8 @@ async function run(
   }
   if (typeof params !== "object" || params === null || Array.isArray(params))
     throw new UsageError(`--params must be a JSON object, got ${options.params}`);
-  const registry = await registryWith(options.routines);
+  // The job runs here, so HttpFetch obeys ROUTILUX_FETCH_* as it does under `serve`.
+  const registry = await registryWith(options.routines, nodeOutbound(loadConfig(process.env)));
   const result = await readFlowFile(file!, registry);
   if (!result.ok) {
     printResult(result);
