@@ -376,11 +376,11 @@ export class Connection {
   // ---- events out -------------------------------------------------------------------------------------------------
 
   /**
-   * Sends queued messages until the queue is empty, `budget` messages went out, or the runtime's socket buffer is
-   * over its high-water mark (then the rest waits, and new events push the oldest out of the queue).
+   * Sends queued messages until the queue is empty, `budget` messages went out, `deadline` (`performance.now()`)
+   * passed, or the runtime's socket buffer is over its high-water mark (then the rest waits, and new events push the oldest out of the queue).
    */
-  flush(budget: number): FlushResult {
-    const result = this.#flushSome(budget);
+  flush(budget: number, deadline = Number.POSITIVE_INFINITY): FlushResult {
+    const result = this.#flushSome(budget, deadline);
     this.#flushRequested = result !== "idle";
     return result;
   }
@@ -391,11 +391,12 @@ export class Connection {
     this.ctx.wake(this);
   }
 
-  #flushSome(budget: number): FlushResult {
+  #flushSome(budget: number, deadline: number): FlushResult {
     if (this.#closed) return "idle";
     let result: FlushResult = "idle";
     for (let sent = 0; ; sent++) {
-      if (sent >= budget) {
+      // The clock is read every few messages: large events make even a small budget a long turn.
+      if (sent >= budget || ((sent & 7) === 7 && performance.now() > deadline)) {
         result = "more";
         break;
       }

@@ -306,7 +306,7 @@ export class WsHub {
 
   /**
    * Flushes the connections with something to send, round-robin, `FLUSH_BUDGET` messages each per round, for at
-   * most `FLUSH_SLICE_MS`; what is left waits for the next turn. The engine runs its own slices in between, so
+   * most `FLUSH_SLICE_MS` (checked within a connection's round too); what is left waits for the next turn. The engine runs its own slices in between, so
    * neither starves the other, and one busy socket cannot hold up the rest.
    */
   readonly #flush = (): void => {
@@ -317,7 +317,7 @@ export class WsHub {
     while (pending.size > 0 && performance.now() - started < FLUSH_SLICE_MS) {
       const again = new Set<Connection>();
       for (const connection of pending) {
-        const result = connection.flush(FLUSH_BUDGET);
+        const result = connection.flush(FLUSH_BUDGET, started + FLUSH_SLICE_MS);
         if (result === "more") again.add(connection);
         else if (result === "blocked") this.#block(connection);
       }
