@@ -12,6 +12,7 @@ import {
   frameEvent,
   metricsMessage,
   parseClientMessage,
+  subscriptionLimitError,
   type WsErrorCode,
 } from "./protocol.js";
 import { SendQueue } from "./send-queue.js";
@@ -40,6 +41,8 @@ export interface ConnectionContext {
   readonly clock: Clock;
   readonly heartbeatSeconds: number;
   readonly maxQueue: number;
+  /** Jobs a `/ws` socket may subscribe to (`ROUTILUX_MAX_SUBSCRIPTIONS`). */
+  readonly maxSubscriptions: number;
   readonly pageSize: number;
   readonly debugSession?: DebugSessionSource;
   /** Routes the job's live events to this connection from now on. */
@@ -498,6 +501,7 @@ export class Connection {
       case "subscribe": {
         if (message.job_id !== undefined) {
           if (!this.#acceptsJobIds("subscribe")) return;
+          if (!this.subscription.stream(message.job_id) && !this.#roomForSubscription()) return;
           if ((await this.#jobRecord(message.job_id)) === null) return;
         }
         if (message.events) this.subscription.only(message.events);
@@ -552,6 +556,8 @@ export class Connection {
       this.#restart(existing, since);
       return;
     }
+    // On /ws a resume of a job not followed yet subscribes to it.
+    if (scope.kind === "all" && !this.#roomForSubscription()) return;
     const record = await this.#jobRecord(job_id);
     if (record === null) return;
     if (scope.kind === "flow" && record.flow_id !== scope.flow_id) {
@@ -573,6 +579,13 @@ export class Connection {
   #acceptsJobIds(verb: string): boolean {
     if (this.scope.kind === "all") return true;
     this.#error("BAD_MESSAGE", `Invalid '${verb}' message: job_id: jobs are subscribed by id on /ws only`);
+    return false;
+  }
+
+  /** False, after telling the client, when the socket already follows `ROUTILUX_MAX_SUBSCRIPTIONS` jobs. */
+  #roomForSubscription(): boolean {
+    if (this.subscription.size < this.ctx.maxSubscriptions) return true;
+    this.#control(subscriptionLimitError(this.ctx.maxSubscriptions));
     return false;
   }
 
