@@ -8,7 +8,6 @@ import {
   openSocket,
   startJob,
   startNodeTarget,
-  type TestSocket,
   type WsTarget,
   waitForJobEnd,
   waitUntil,
