@@ -56,13 +56,19 @@ export class RegistryObject extends DurableObject<EdgeEnv> {
       registry,
       clock: this.#clock,
     });
-    this.#sockets = new RegistrySockets(ctx, this.#clock, this.#config.wsHeartbeatSeconds, {
-      job: (job_id) => unwrap(jobObjectOf(env, job_id).get(job_id)),
-      events: (job_id, since, limit) => unwrap(jobObjectOf(env, job_id).events(job_id, since, limit)),
-      watch: (job_id) => jobObjectOf(env, job_id).watch(job_id),
-      totalJobs: async (flow_id) => (await this.#index.flowMetrics(flow_id)).total_jobs,
-      activeJobs: (flow_id) => this.#activeJobs(flow_id),
-    });
+    this.#sockets = new RegistrySockets(
+      ctx,
+      this.#clock,
+      this.#config.wsHeartbeatSeconds,
+      {
+        job: (job_id) => unwrap(jobObjectOf(env, job_id).get(job_id)),
+        events: (job_id, since, limit) => unwrap(jobObjectOf(env, job_id).events(job_id, since, limit)),
+        watch: (job_id) => jobObjectOf(env, job_id).watch(job_id),
+        totalJobs: async (flow_id) => (await this.#index.flowMetrics(flow_id)).total_jobs,
+        activeJobs: (flow_id) => this.#activeJobs(flow_id),
+      },
+      this.#config.maxSubscriptions,
+    );
     ctx.setWebSocketAutoResponse(autoPongPair(this.#clock));
     void ctx.blockConcurrencyWhile(() => this.#registerDemoFlowsOnce());
   }

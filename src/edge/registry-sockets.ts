@@ -1,4 +1,10 @@
-import { type ClientMessage, type EventFraming, frameEvent, parseClientMessage } from "../api/ws/protocol.js";
+import {
+  type ClientMessage,
+  type EventFraming,
+  frameEvent,
+  parseClientMessage,
+  subscriptionLimitError,
+} from "../api/ws/protocol.js";
 import type { Clock } from "../core/clock.js";
 import { NotFoundError } from "../core/errors.js";
 import { isFinished, type JobEvent, type JobRecord } from "../core/types.js";
@@ -72,13 +78,19 @@ export interface RegistrySocketPorts {
 export class RegistrySockets {
   /** Live events held while a socket replays a job's log (connection_id/job_id → events), like JobStream. */
   readonly #replaying = new Map<string, JobEvent[]>();
+  /** Jobs a `/ws` socket may follow by id. */
+  readonly #maxFollowed: number;
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly clock: Clock,
     private readonly heartbeatSeconds: number,
     private readonly ports: RegistrySocketPorts,
-  ) {}
+    /** `ROUTILUX_MAX_SUBSCRIPTIONS`; a socket's attachment caps it at `MAX_FOLLOWED_JOBS` here. */
+    maxSubscriptions = MAX_FOLLOWED_JOBS,
+  ) {
+    this.#maxFollowed = Math.min(maxSubscriptions, MAX_FOLLOWED_JOBS);
+  }
 
   get count(): number {
     return this.ctx.getWebSockets().length;
@@ -256,8 +268,8 @@ export class RegistrySockets {
   #follow(ws: WebSocket, job_id: string): boolean {
     const state = this.#state(ws);
     if (!state) return false;
-    if (Object.keys(state.jobs).length >= MAX_FOLLOWED_JOBS) {
-      sendError(ws, "BAD_MESSAGE", `A socket follows at most ${MAX_FOLLOWED_JOBS} jobs by id on this server`);
+    if (Object.keys(state.jobs).length >= this.#maxFollowed) {
+      sendMessage(ws, subscriptionLimitError(this.#maxFollowed));
       return false;
     }
     this.#update(ws, (s) => {

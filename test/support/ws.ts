@@ -382,7 +382,12 @@ export function refusedUpgrade(
   url: string,
   options: WebSocket.ClientOptions = {},
   timeoutMs = 5000,
-): Promise<{ status: number; body: string; contentType: string | undefined }> {
+): Promise<{
+  status: number;
+  body: string;
+  contentType: string | undefined;
+  headers: IncomingMessage["headers"];
+}> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, options);
     const timer = setTimeout(() => {
@@ -401,7 +406,12 @@ export function refusedUpgrade(
       });
       response.on("end", () => {
         clearTimeout(timer);
-        resolve({ status: response.statusCode ?? 0, body, contentType: response.headers["content-type"] });
+        resolve({
+          status: response.statusCode ?? 0,
+          body,
+          contentType: response.headers["content-type"],
+          headers: response.headers,
+        });
       });
     });
     ws.once("error", () => {

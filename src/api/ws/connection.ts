@@ -12,6 +12,7 @@ import {
   frameEvent,
   metricsMessage,
   parseClientMessage,
+  subscriptionLimitError,
   type WsErrorCode,
 } from "./protocol.js";
 import { SendQueue } from "./send-queue.js";
@@ -40,6 +41,8 @@ export interface ConnectionContext {
   readonly clock: Clock;
   readonly heartbeatSeconds: number;
   readonly maxQueue: number;
+  /** Jobs a `/ws` socket may subscribe to (`ROUTILUX_MAX_SUBSCRIPTIONS`). */
+  readonly maxSubscriptions: number;
   readonly pageSize: number;
   readonly debugSession?: DebugSessionSource;
   /** Routes the job's live events to this connection from now on. */
@@ -376,11 +379,11 @@ export class Connection {
   // ---- events out -------------------------------------------------------------------------------------------------
 
   /**
-   * Sends queued messages until the queue is empty, `budget` messages went out, or the runtime's socket buffer is
-   * over its high-water mark (then the rest waits, and new events push the oldest out of the queue).
+   * Sends queued messages until the queue is empty, `budget` messages went out, `deadline` (`performance.now()`)
+   * passed, or the runtime's socket buffer is over its high-water mark (then the rest waits, and new events push the oldest out of the queue).
    */
-  flush(budget: number): FlushResult {
-    const result = this.#flushSome(budget);
+  flush(budget: number, deadline = Number.POSITIVE_INFINITY): FlushResult {
+    const result = this.#flushSome(budget, deadline);
     this.#flushRequested = result !== "idle";
     return result;
   }
@@ -391,11 +394,12 @@ export class Connection {
     this.ctx.wake(this);
   }
 
-  #flushSome(budget: number): FlushResult {
+  #flushSome(budget: number, deadline: number): FlushResult {
     if (this.#closed) return "idle";
     let result: FlushResult = "idle";
     for (let sent = 0; ; sent++) {
-      if (sent >= budget) {
+      // The clock is read every few messages: large events make even a small budget a long turn.
+      if (sent >= budget || ((sent & 7) === 7 && performance.now() > deadline)) {
         result = "more";
         break;
       }
@@ -497,6 +501,7 @@ export class Connection {
       case "subscribe": {
         if (message.job_id !== undefined) {
           if (!this.#acceptsJobIds("subscribe")) return;
+          if (!this.subscription.stream(message.job_id) && !this.#roomForSubscription()) return;
           if ((await this.#jobRecord(message.job_id)) === null) return;
         }
         if (message.events) this.subscription.only(message.events);
@@ -551,6 +556,8 @@ export class Connection {
       this.#restart(existing, since);
       return;
     }
+    // On /ws a resume of a job not followed yet subscribes to it.
+    if (scope.kind === "all" && !this.#roomForSubscription()) return;
     const record = await this.#jobRecord(job_id);
     if (record === null) return;
     if (scope.kind === "flow" && record.flow_id !== scope.flow_id) {
@@ -572,6 +579,13 @@ export class Connection {
   #acceptsJobIds(verb: string): boolean {
     if (this.scope.kind === "all") return true;
     this.#error("BAD_MESSAGE", `Invalid '${verb}' message: job_id: jobs are subscribed by id on /ws only`);
+    return false;
+  }
+
+  /** False, after telling the client, when the socket already follows `ROUTILUX_MAX_SUBSCRIPTIONS` jobs. */
+  #roomForSubscription(): boolean {
+    if (this.subscription.size < this.ctx.maxSubscriptions) return true;
+    this.#control(subscriptionLimitError(this.ctx.maxSubscriptions));
     return false;
   }
 

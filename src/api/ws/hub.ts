@@ -1,6 +1,7 @@
 import type { WSContext, WSEvents } from "hono/ws";
 import type { Config } from "../../config.js";
 import { type Clock, defaultClock, type IdFactory, newId } from "../../core/clock.js";
+import { AtCapacityError } from "../../core/errors.js";
 import type { JobEvent } from "../../core/types.js";
 import type { FlowService } from "../../service/flow-service.js";
 import type { JobService } from "../../service/job-service.js";
@@ -12,7 +13,7 @@ import type { SocketAccess } from "./socket-access.js";
 export interface WsHubOptions {
   jobs: JobService;
   flows: Pick<FlowService, "get">;
-  config: Pick<Config, "wsHeartbeatSeconds" | "wsMaxQueue">;
+  config: Pick<Config, "wsHeartbeatSeconds" | "wsMaxQueue" | "maxWsConnections" | "maxSubscriptions">;
   /** The runtime's socket access (backpressure, protocol pings); without it neither is available. */
   access?: SocketAccess;
   /** The debugger, for `debug_session` messages (its session view); derived from the job's events when absent. */
@@ -38,6 +39,11 @@ export interface WsHubStats {
   /** Connections whose client stopped reading: no live events are routed to them until their socket drains. */
   stalled_connections: number;
 }
+
+/** What a client refused for the connection cap is told to wait before it tries again. */
+const CONNECTIONS_RETRY_AFTER_SECONDS = 5;
+/** An admitted upgrade whose socket never opens gives its place back after this long. */
+const ADMISSION_TIMEOUT_MS = 10_000;
 
 /** Messages one connection sends per round of a flush before the next connection gets its turn. */
 const FLUSH_BUDGET = 256;
@@ -72,7 +78,10 @@ export class WsHub {
   readonly #newId: IdFactory;
   readonly #onError: (error: unknown) => void;
   readonly #heartbeatMs: number;
+  readonly #maxConnections: number;
   readonly #context: ConnectionContext;
+  /** Upgrades admitted whose socket has not opened yet: they count against the cap like open ones. */
+  #opening = 0;
 
   readonly #connections = new Set<Connection>();
   // Arrays, replaced rather than changed: the listener walks them for every event the engine logs, without an
@@ -109,11 +118,13 @@ export class WsHub {
     this.#newId = options.newId ?? newId;
     this.#onError = options.onError ?? ((error) => console.error(error));
     this.#heartbeatMs = options.config.wsHeartbeatSeconds * 1000;
+    this.#maxConnections = options.config.maxWsConnections;
     this.#context = {
       jobs: options.jobs,
       clock: options.clock ?? defaultClock,
       heartbeatSeconds: options.config.wsHeartbeatSeconds,
       maxQueue: options.config.wsMaxQueue,
+      maxSubscriptions: options.config.maxSubscriptions,
       pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
       debugSession: options.debug ? (job_id) => options.debug!.session(job_id) : undefined,
       follow: (connection, job_id) => this.#addRoute(this.#byJob, job_id, connection, "job"),
@@ -127,16 +138,44 @@ export class WsHub {
     };
   }
 
-  /** hono's WebSocket events for one new socket of this scope; pass them to `upgradeWebSocket`. */
+  /**
+   * Admits one more socket of this scope, or throws `AtCapacityError` (429 before the upgrade) when
+   * `ROUTILUX_MAX_WS_CONNECTIONS` sockets of any endpoint are open or opening. Returns hono's WebSocket events for
+   * it; pass them to `upgradeWebSocket`.
+   */
   events(scope: ConnectionScope): WSEvents {
+    const active = this.#connections.size + this.#opening;
+    if (active >= this.#maxConnections) {
+      throw new AtCapacityError(
+        `Too many WebSocket connections: at most ${this.#maxConnections} may be open (ROUTILUX_MAX_WS_CONNECTIONS)`,
+        { limit: this.#maxConnections, active },
+        CONNECTIONS_RETRY_AFTER_SECONDS,
+      );
+    }
+    this.#opening++;
+    let admitted = true;
+    const settle = () => {
+      if (!admitted) return;
+      admitted = false;
+      this.#opening--;
+      clearTimeout(timeout);
+    };
+    const timeout = unref(setTimeout(settle, ADMISSION_TIMEOUT_MS));
     let connection: Connection | null = null;
     return {
       onOpen: (_event, ws) => {
+        settle();
         connection = this.#open(scope, ws);
       },
       onMessage: (event) => connection?.receive(event.data),
-      onClose: () => connection?.socketClosed(),
-      onError: () => connection?.socketClosed(),
+      onClose: () => {
+        settle();
+        connection?.socketClosed();
+      },
+      onError: () => {
+        settle();
+        connection?.socketClosed();
+      },
     };
   }
 
@@ -306,7 +345,7 @@ export class WsHub {
 
   /**
    * Flushes the connections with something to send, round-robin, `FLUSH_BUDGET` messages each per round, for at
-   * most `FLUSH_SLICE_MS`; what is left waits for the next turn. The engine runs its own slices in between, so
+   * most `FLUSH_SLICE_MS` (checked within a connection's round too); what is left waits for the next turn. The engine runs its own slices in between, so
    * neither starves the other, and one busy socket cannot hold up the rest.
    */
   readonly #flush = (): void => {
@@ -317,7 +356,7 @@ export class WsHub {
     while (pending.size > 0 && performance.now() - started < FLUSH_SLICE_MS) {
       const again = new Set<Connection>();
       for (const connection of pending) {
-        const result = connection.flush(FLUSH_BUDGET);
+        const result = connection.flush(FLUSH_BUDGET, started + FLUSH_SLICE_MS);
         if (result === "more") again.add(connection);
         else if (result === "blocked") this.#block(connection);
       }

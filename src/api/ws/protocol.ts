@@ -14,7 +14,7 @@ export const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 export const CLIENT_VERBS = ["subscribe", "unsubscribe", "subscribe_all", "resume", "ping", "pong"] as const;
 export type ClientVerb = (typeof CLIENT_VERBS)[number];
 
-export const WS_ERROR_CODES = ["UNKNOWN_ACTION", "BAD_MESSAGE", "JOB_NOT_FOUND"] as const;
+export const WS_ERROR_CODES = ["UNKNOWN_ACTION", "BAD_MESSAGE", "JOB_NOT_FOUND", "LIMIT_EXCEEDED"] as const;
 export type WsErrorCode = (typeof WS_ERROR_CODES)[number];
 
 /** The types a debug socket streams, each wrapped as `debug_event`. */
@@ -183,9 +183,19 @@ export type ControlMessage =
   | { type: "connection:status"; status: "closing" }
   | { type: "pong"; timestamp: string }
   | { type: "ping"; timestamp: string }
-  | { type: "error"; code: WsErrorCode; message: string }
+  | { type: "error"; code: WsErrorCode; message: string; limit?: number }
   | { type: "stream:truncated"; job_id: string; oldest_seq: number }
   | { type: "events:dropped"; job_id: string; from_seq: number; to_seq: number };
+
+/** A subscription past the socket's limit: the socket stays open, and keeps what it had. */
+export function subscriptionLimitError(limit: number): ControlMessage {
+  return {
+    type: "error",
+    code: "LIMIT_EXCEEDED",
+    message: `Subscription limit reached: a socket subscribes to at most ${limit} jobs (ROUTILUX_MAX_SUBSCRIPTIONS)`,
+    limit,
+  };
+}
 
 /** How an event is framed on a socket: as it is, or inside the debug or flow envelope. */
 export type EventFraming = { kind: "plain" } | { kind: "debug" } | { kind: "flow"; flow_id: string };

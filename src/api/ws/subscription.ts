@@ -52,6 +52,11 @@ export class Subscription {
     return [...this.#streams.values()];
   }
 
+  /** Jobs followed. */
+  get size(): number {
+    return this.#streams.size;
+  }
+
   get job_ids(): string[] {
     return [...this.#streams.keys()];
   }
