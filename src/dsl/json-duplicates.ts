@@ -24,7 +24,7 @@ interface Frame {
  */
 export function duplicateJsonKeys(text: string, max = 20): DuplicateKey[] {
   const found: DuplicateKey[] = [];
-  let top: Frame | null = null;
+  let top = null as Frame | null;
   let line = 1;
   let expectKey = false;
   for (let i = 0; i < text.length && found.length < max; i++) {
