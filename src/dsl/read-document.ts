@@ -1,6 +1,7 @@
 import { isMap, isScalar, LineCounter, parseDocument, visit, type YAMLError } from "yaml";
 import { FlowInvalidError } from "../core/errors.js";
 import { type DocumentPath, describeIssue } from "./issues.js";
+import { duplicateJsonKeys } from "./json-duplicates.js";
 
 /**
  * Reading untrusted DSL text into plain JSON data, with bounds: a DSL document arrives over HTTP from anyone
@@ -59,11 +60,28 @@ const looksLikeJson = (text: string): boolean => /^\s*\{/.test(text);
 
 /** JSON is a subset of YAML, but JSON.parse reads it ~100x faster; YAML flow style (`{a: b}`) falls through. */
 function tryJson(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
+  rejectDuplicateKeys(text);
+  return value;
+}
+
+/**
+ * A key written twice in one object is an error, as YAML makes it: `JSON.parse` would keep the last value
+ * silently, and a flow would run other than it reads. `under` names where the document sits in `text`
+ * (`["dsl_dict"]` in a request body); duplicates elsewhere in `text` are not the document's.
+ */
+export function rejectDuplicateKeys(text: string, under: DocumentPath = []): void {
+  const issues = duplicateJsonKeys(text)
+    .filter(({ path }) => under.every((key, i) => path[i] === key))
+    .map(({ path, key, line }) =>
+      describeIssue(path.slice(under.length), `duplicate key ${JSON.stringify(key)} at line ${line}`),
+    );
+  if (issues.length > 0) throw new FlowInvalidError(issues);
 }
 
 function readYaml(text: string, limits: DslLimits): unknown {

@@ -283,3 +283,46 @@ connections:
     ]);
   });
 });
+
+describe("duplicate keys are an error in JSON documents too, as in YAML", () => {
+  test("a repeated key names itself and where it is", () => {
+    const text = `{
+  "flow_id": "f",
+  "routines": {
+    "a": { "class": "Start", "config": { "x": 1, "y": 2, "x": 3 } },
+    "b": { "class": "Start" },
+    "b": { "class": "Start" }
+  },
+  "connections": [{ "from": "a.output", "to": "b.trigger", "from": "b.output" }]
+}`;
+    expect(issuesOf(() => parse(text))).toEqual([
+      `routine 'a': config: duplicate key "x" at line 4`,
+      `routines: duplicate key "b" at line 6`,
+      `connection 0: duplicate key "from" at line 8`,
+    ]);
+  });
+
+  test("keys are compared as JSON reads them: an escaped spelling is the same key", () => {
+    expect(issuesOf(() => parse(`{"flow_id": "f", "flow_\\u0069d": "g"}`))).toEqual([
+      `duplicate key "flow_id" at line 1`,
+    ]);
+  });
+
+  test("the same key in different objects, in arrays, and as a value is fine", () => {
+    const text = JSON.stringify({
+      flow_id: "f",
+      routines: { a: { class: "Start", config: { a: [{ a: "a" }, {}, "a"] } }, b: { class: "Start" } },
+      connections: [
+        { from: "a.output", to: "b.trigger" },
+        { from: "a.output", to: "b.trigger" },
+      ],
+    });
+    expect(parse(text).routines.a?.config).toEqual({ a: [{ a: "a" }, {}, "a"] });
+  });
+
+  test("YAML says the same of its own duplicates", () => {
+    expect(issuesOf(() => parse("flow_id: f\nflow_id: g\n"))).toEqual([
+      "YAML: duplicate key 'flow_id' at line 2",
+    ]);
+  });
+});

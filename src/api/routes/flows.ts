@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { dryRun } from "../../core/dry-run.js";
+import { rejectDuplicateKeys } from "../../dsl/read-document.js";
 import type { RouterDeps } from "../deps.js";
 import { ApiError } from "../errors.js";
 import { router } from "../router.js";
@@ -200,7 +201,13 @@ export const flowRoutes = ({ flows, jobs, registry }: RouterDeps) =>
       const all = await flows.list();
       return c.json({ flows: all, total: all.length }, 200);
     })
-    .openapi(createFlow, async (c) => c.json(await flows.create(c.req.valid("json")), 201))
+    .openapi(createFlow, async (c) => {
+      const body = c.req.valid("json");
+      // The body's parser kept the last of a repeated key; `dsl_dict` is a flow document, where that is an error.
+      if (body.dsl === undefined && body.dsl_dict !== undefined)
+        rejectDuplicateKeys(await c.req.text(), ["dsl_dict"]);
+      return c.json(await flows.create(body), 201);
+    })
     .openapi(getFlow, async (c) => c.json(await flows.get(c.req.valid("param").flow_id), 200))
     .openapi(deleteFlow, async (c) => {
       await flows.delete(c.req.valid("param").flow_id);
