@@ -119,7 +119,12 @@ export async function outboundFetch(outbound: Outbound, request: OutboundRequest
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = AbortSignal.any([request.signal, timeout]);
   try {
-    let hop: Omit<Hop, "admits" | "signal"> = request;
+    let hop: Omit<Hop, "admits" | "signal"> = {
+      url: request.url,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+    };
     for (let redirects = 0; ; redirects++) {
       assertHttpUrl(hop.url);
       const destination: Destination = destinationOf(hop.url);
