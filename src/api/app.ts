@@ -48,11 +48,11 @@ export const API_KEY_SCHEMES = { header: "ApiKeyHeader", bearer: "BearerAuth" } 
  * variable, so Node, Bun and Workers entries all serve the same app with their own `upgradeWebSocket`.
  *
  * Middleware order matters: the request id comes first so every response (errors included) carries it; an
- * over-long URL is refused next (414); the Host
- * and Origin checks refuse what a web page must not do (DNS rebinding, cross-site requests and WebSocket upgrades)
- * before anything else runs, preflights included; compression wraps everything it may compress; CORS answers the
- * allowed origins' preflights before authentication (browsers send no credentials on them) and decorates 401s so
- * browsers can read them; the body is read (and refused unless JSON) only once the caller is authenticated.
+ * over-long URL is refused next (414); the Host and Origin checks refuse what a web page must not do (DNS
+ * rebinding, cross-site requests and WebSocket upgrades) before anything else runs, preflights included;
+ * compression wraps everything it may compress; CORS answers the allowed origins' preflights before authentication
+ * (browsers send no credentials on them) and decorates 401s so browsers can read them; the body is read (and
+ * refused unless JSON) only once the caller is authenticated.
  */
 export function createApp(options: CreateAppOptions) {
   const deps: RouterDeps = {

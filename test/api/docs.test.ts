@@ -37,4 +37,6 @@ test("every sh example of docs/api.md succeeds", async () => {
   expect(stdout).toContain("3.1.0");
   expect(stdout).toContain('"completed"');
   expect(stdout).toContain('"status":"cancelled"');
+  // The refusals of "Browsers, hosts and origins": a foreign Origin, then a text/plain body.
+  expect(stdout).toContain("403\n415\n");
 });
