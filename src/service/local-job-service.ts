@@ -93,16 +93,17 @@ export class LocalJobService implements JobService {
     job.done.then(() => this.#retire(job.job_id, writer));
     // Saved as it is once started, so the list never shows a job as pending that is already running.
     await writer.saveRecord();
-    return this.get(job.job_id);
+    return writer.record;
   }
 
   /**
-   * A write of the job's events or record failed: the job fails with that cause. One that had already finished
-   * keeps its own status in memory, so from now on the store (whose record says failed) answers for it alone.
+   * A write of the job's events or record failed: the job fails with that cause, and from now on the store answers
+   * for it alone, so every read (the list included) sees the same record and log, and none the event that could
+   * not be stored.
    */
   #storageFault(job: Job, error: string): void {
     job.interrupt(error);
-    if (job.error !== error) this.#live.delete(job.job_id);
+    this.#live.delete(job.job_id);
   }
 
   async #retire(job_id: string, writer: EventWriter): Promise<void> {
