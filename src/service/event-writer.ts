@@ -17,15 +17,19 @@ export function storageFault(error: unknown): string {
  * store in one call, so persistence never throttles the engine. A crash loses at most the last batch of a running
  * job; a finished job's record and log are written before `finished` resolves.
  *
- * When the store refuses a write, the job fails with `storage write failed: …` (`onFault`), and from then on the
- * record the store keeps says so: the record is a small row update apart from the events, so it still lands when
- * the big write could not. Events the store refused are absent from the stored log.
+ * When the store refuses a write (a full disk, a value too large), the job fails with `storage write failed: …`
+ * (`onFault`) and from then on the store alone answers for it: its record is written at once, a small update of a
+ * row the store already has, so it lands when the big write could not; its log is what was stored, ended by one
+ * `job_failed` event numbered after it (best effort: a full disk may refuse that too). Events are not written past
+ * the fault, so the stored log never has a gap that a reader paging by `since` would stall on.
  */
 export class EventWriter {
   #batch: JobEvent[] = [];
   #recordDirty = false;
   #scheduled = false;
   #chain: Promise<void> = Promise.resolve();
+  /** The last seq the store holds. */
+  #stored = 0;
   /** The fault's error message, once a write has failed. */
   #fault: string | null = null;
 
@@ -38,6 +42,7 @@ export class EventWriter {
   ) {}
 
   push(event: JobEvent): void {
+    if (this.#fault !== null) return;
     this.#batch.push(event);
     if (event.type.startsWith("job_")) this.#recordDirty = true;
     this.#schedule();
@@ -50,10 +55,11 @@ export class EventWriter {
     return this.flushed();
   }
 
-  /** The record the store keeps: the job's own, unless a write failed after the job had already finished. */
+  /** The record the store keeps: after a fault, failed with the fault, whatever the job had ended as. */
   get record(): JobRecord {
     const record = this.job.record();
-    if (this.#fault === null || record.error === this.#fault) return record;
+    if (this.#fault === null) return record;
+    // completed_at is set: onFault has ended the job, if it had not ended already.
     return { ...record, status: "failed", error: this.#fault };
   }
 
@@ -73,41 +79,44 @@ export class EventWriter {
     if (!this.#scheduled) return;
     this.#scheduled = false;
     const events = this.#batch;
-    let writeRecord = this.#recordDirty;
+    const writeRecord = this.#recordDirty;
     this.#batch = [];
     this.#recordDirty = false;
     // Flushes are chained so the store sees events in seq order even when a write is slow.
     this.#chain = this.#chain
       .then(async () => {
+        if (this.#fault !== null) return;
         try {
-          if (events.length > 0) await this.store.appendEvents(this.job.job_id, events);
-          // The store keeps what the job's log keeps: no more events than it holds by count and by bytes.
-          const last = events.at(-1)?.seq ?? 0;
-          const keep = Math.min(this.maxEvents, Math.max(1, last - this.job.log.oldestSeq + 1));
-          if (last > keep && events.length > 0) await this.store.truncateEvents(this.job.job_id, keep);
+          if (events.length > 0) {
+            await this.store.appendEvents(this.job.job_id, events);
+            this.#stored = events.at(-1)!.seq;
+            // The store keeps what the job's log keeps: no more events than it holds by count and by bytes.
+            const keep = Math.min(this.maxEvents, Math.max(1, this.#stored - this.job.log.oldestSeq + 1));
+            if (this.#stored > keep) await this.store.truncateEvents(this.job.job_id, keep);
+          }
+          if (writeRecord) await this.store.saveJob(this.record);
         } catch (error) {
-          writeRecord = this.#failed(error) || writeRecord;
-        }
-        if (!writeRecord) return;
-        try {
-          await this.store.saveJob(this.record);
-        } catch (error) {
-          // The job fails, and the flush its `job_failed` event schedules saves the record again.
-          if (!this.#failed(error)) throw error;
+          await this.#failed(error);
         }
       })
       .catch(this.onError);
   }
 
-  /** Records the first fault and fails the job; true when this was the first. */
-  #failed(error: unknown): boolean {
-    if (this.#fault !== null) {
-      this.onError(error);
-      return false;
-    }
-    this.#fault = storageFault(error);
+  /** The first fault: the job fails, the store gets its record, then (if it can) the closing event. */
+  async #failed(error: unknown): Promise<void> {
     this.onError(error);
+    this.#fault = storageFault(error);
+    this.#batch = [];
     this.onFault(this.#fault);
-    return true;
+    const record = this.record;
+    await this.store.saveJob(record);
+    const closing: JobEvent = {
+      seq: this.#stored + 1,
+      job_id: record.job_id,
+      type: "job_failed",
+      timestamp: record.completed_at!,
+      data: { error: this.#fault, routine_id: null },
+    };
+    await this.store.appendEvents(record.job_id, [closing]).catch(this.onError);
   }
 }

@@ -116,20 +116,21 @@ export class LocalJobService implements JobService {
     checkBreakpointCount(0, request.breakpoints?.length ?? 0, this.#maxBreakpointsPerJob);
     this.#admit();
     this.#active++;
-    let job: Job;
+    let started: { job: Job; writer: EventWriter };
     try {
-      job = await this.#startJob(request);
+      started = await this.#startJob(request);
     } catch (error) {
       this.#active--;
       throw error;
     }
+    const { job, writer } = started;
     job.done.then(() => this.#active--);
     // Saved as it is once started, so the list never shows a job as pending that is already running.
-    await this.#live.get(job.job_id)?.writer.saveRecord();
-    return this.get(job.job_id);
+    await writer.saveRecord();
+    return writer.record;
   }
 
-  async #startJob(request: StartJobRequest): Promise<Job> {
+  async #startJob(request: StartJobRequest): Promise<{ job: Job; writer: EventWriter }> {
     const definition = await this.#flows.definition(request.flow_id);
     const flow = compileFlow(definition, this.#registry);
     if (!flow.routines.has(request.entry_routine_id))
@@ -158,16 +159,17 @@ export class LocalJobService implements JobService {
     this.#prepare?.(job, request);
     job.start(request.entry_routine_id, request.entry_params ?? {});
     job.done.then(() => this.#retire(job.job_id, writer));
-    return job;
+    return { job, writer };
   }
 
   /**
-   * A write of the job's events or record failed: the job fails with that cause. One that had already finished
-   * keeps its own status in memory, so from now on the store (whose record says failed) answers for it alone.
+   * A write of the job's events or record failed: the job fails with that cause, and from now on the store answers
+   * for it alone, so every read (the list included) sees the same record and log, and none the event that could
+   * not be stored.
    */
   #storageFault(job: Job, error: string): void {
     job.interrupt(error);
-    if (job.error !== error) this.#live.delete(job.job_id);
+    this.#live.delete(job.job_id);
   }
 
   async #retire(job_id: string, writer: EventWriter): Promise<void> {

@@ -3,7 +3,7 @@ import type { JobRecord } from "../../src/core/types.js";
 import { openBetterSqlite3 } from "../../src/service/sqlite/better-sqlite3-driver.js";
 import type { SqliteDriver } from "../../src/service/sqlite/driver.js";
 import { SqliteStore } from "../../src/service/sqlite/sqlite-store.js";
-import { ServerProcess } from "../persistence/server-process.js";
+import { type EventPage, ServerProcess } from "../persistence/server-process.js";
 import { tempDataDir } from "../persistence/support.js";
 import { type ApiClient, startServer, type TestServer } from "../support/server.js";
 import { expectHealthy, guardPrototype } from "./support.js";
@@ -46,6 +46,11 @@ async function expectReadsAgree(api: ApiClient, job_id: string, error: RegExp): 
     expect([path, response.status]).toEqual([path, 200]);
     if (path === "/state") expect(response.body.status).toBe("failed");
   }
+  // The stored log has no gap: a reader paging by `since` reaches its last_seq.
+  const page = await api.request<EventPage>("GET", `/api/jobs/${job_id}/events?since=0&limit=10000`);
+  expect(page.body.events.map((event) => event.seq)).toEqual(
+    Array.from({ length: page.body.last_seq }, (_, i) => i + 1),
+  );
   return job.body;
 }
 
