@@ -5,6 +5,7 @@ import { InvalidStateError, NotFoundError, RoutineUsageError } from "./errors.js
 import { EventLog } from "./event-log.js";
 import type { JobSnapshot } from "./job-snapshot.js";
 import type { RoutineContext } from "./routine.js";
+import { armChained, MAX_WAIT_MS } from "./timers.js";
 import {
   isFinished,
   type JobEvent,
@@ -455,8 +456,11 @@ export class Job {
     const handler = routine.errorHandler;
     const strategy = handler?.strategy ?? "stop";
     const base = { routine_id: routine.routine_id, slot_name: delivery.slot_name, duration, error: message };
-    if (strategy === "retry" && handler && delivery.attempt < handler.max_retries) {
-      const delay = handler.retry_delay * handler.retry_backoff ** delivery.attempt;
+    const delay =
+      strategy === "retry" && handler && delivery.attempt < handler.max_retries
+        ? handler.retry_delay * handler.retry_backoff ** delivery.attempt
+        : null;
+    if (delay !== null && delay * 1000 <= MAX_WAIT_MS) {
       delivery.attempt++;
       this.log.append("routine_failed", {
         ...base,
@@ -474,8 +478,11 @@ export class Job {
       this.log.append("routine_failed", { ...base, status: strategy === "skip" ? "skipped" : "failed" });
       return;
     }
-    this.log.append("routine_failed", { ...base, status: "failed", attempt: delivery.attempt });
-    this.#fail(`Routine '${routine.routine_id}' failed: ${message}`, routine.routine_id);
+    // Backoff grows the delay past any sensible wait: the routine fails rather than wait that long.
+    const why =
+      delay === null ? message : `${message} (not retried: a retry delay of ${delay}s is over 24 hours)`;
+    this.log.append("routine_failed", { ...base, error: why, status: "failed", attempt: delivery.attempt });
+    this.#fail(`Routine '${routine.routine_id}' failed: ${why}`, routine.routine_id);
   }
 
   #fail(error: string, routine_id: string | null): void {
@@ -536,12 +543,17 @@ export class Job {
   #armTimeout(ms: number): void {
     const seconds = this.#timeout ?? Math.max(ms, 0) / 1000;
     this.#deadline = new Date(this.#clock.now() + ms).toISOString();
-    this.#timeoutTimer = setTimeout(
+    // A timeout may be longer than one timer can wait (core/timers.ts); #finish clears the link armed last.
+    armChained(
+      ms,
       () => this.#fail(`Job timed out after ${seconds}s`, null),
-      Math.max(ms, 0),
+      (fire, wait) => {
+        this.#timeoutTimer = setTimeout(fire, wait);
+      },
     );
   }
 
+  /** `ms` is at most MAX_WAIT_MS (the caller checked it), well within one timer. */
   #later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
