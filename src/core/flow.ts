@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NotFoundError } from "./errors.js";
 import type { RoutineRegistry } from "./routine.js";
+import { MAX_JOB_TIMEOUT_SECONDS } from "./timers.js";
 import { ERROR_STRATEGIES, EXECUTION_STRATEGIES } from "./types.js";
 
 export const ErrorHandlerSchema = z.object({
@@ -37,8 +38,8 @@ export const FlowDefinitionSchema = z.object({
   connections: z.array(ConnectionSchema),
   execution_strategy: z.enum(EXECUTION_STRATEGIES).default("sequential"),
   max_workers: z.number().int().min(1).max(1024).default(5),
-  /** Seconds; null for none. */
-  timeout: z.number().positive().nullable().default(null),
+  /** Seconds, at most 30 days; null for none. */
+  timeout: z.number().positive().max(MAX_JOB_TIMEOUT_SECONDS).nullable().default(null),
   created_at: z.string(),
   updated_at: z.string(),
 });

@@ -6,6 +6,7 @@ import { EVENT_BYTES, EventLog, MemoryBudget } from "./event-log.js";
 import type { JobSnapshot } from "./job-snapshot.js";
 import { jsonSize } from "./json-size.js";
 import type { RoutineContext } from "./routine.js";
+import { armChained, MAX_WAIT_MS } from "./timers.js";
 import {
   isFinished,
   type JobEvent,
@@ -590,8 +591,11 @@ export class Job {
       totals.error_count++;
       countSettled(totals, duration, event.timestamp);
     };
-    if (strategy === "retry" && handler && delivery.attempt < handler.max_retries) {
-      const delay = handler.retry_delay * handler.retry_backoff ** delivery.attempt;
+    const delay =
+      strategy === "retry" && handler && delivery.attempt < handler.max_retries
+        ? handler.retry_delay * handler.retry_backoff ** delivery.attempt
+        : null;
+    if (delay !== null && delay * 1000 <= MAX_WAIT_MS) {
       delivery.attempt++;
       const event = this.log.append(
         "routine_failed",
@@ -610,11 +614,18 @@ export class Job {
       counted(status, this.log.append("routine_failed", { ...base, status }, bytes));
       return;
     }
+    // Backoff grows the delay past any sensible wait: the routine fails rather than wait that long.
+    const why =
+      delay === null ? message : `${message} (not retried: a retry delay of ${delay}s is over 24 hours)`;
     counted(
       "failed",
-      this.log.append("routine_failed", { ...base, status: "failed", attempt: delivery.attempt }, bytes),
+      this.log.append(
+        "routine_failed",
+        { ...base, error: why, status: "failed", attempt: delivery.attempt },
+        bytes,
+      ),
     );
-    this.#fail(`Routine '${routine.routine_id}' failed: ${message}`, routine.routine_id);
+    this.#fail(`Routine '${routine.routine_id}' failed: ${why}`, routine.routine_id);
   }
 
   #fail(error: string, routine_id: string | null): void {
@@ -693,12 +704,17 @@ export class Job {
   #armTimeout(ms: number): void {
     const seconds = this.#timeout ?? Math.max(ms, 0) / 1000;
     this.#deadline = new Date(this.#clock.now() + ms).toISOString();
-    this.#timeoutTimer = setTimeout(
+    // A timeout may be longer than one timer can wait (core/timers.ts); #finish clears the link armed last.
+    armChained(
+      ms,
       () => this.#fail(`Job timed out after ${seconds}s`, null),
-      Math.max(ms, 0),
+      (fire, wait) => {
+        this.#timeoutTimer = setTimeout(fire, wait);
+      },
     );
   }
 
+  /** `ms` is at most MAX_WAIT_MS (the caller checked it), well within one timer. */
   #later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorHandlerSchema } from "../core/flow.js";
+import { MAX_JOB_TIMEOUT_SECONDS } from "../core/timers.js";
 import { EXECUTION_STRATEGIES } from "../core/types.js";
 
 /**
@@ -73,8 +74,13 @@ const ConnectionDslSchema = z.strictObject({
 const ExecutionDslSchema = z.strictObject({
   strategy: z.enum(EXECUTION_STRATEGIES).optional(),
   max_workers: z.number().int().min(1).max(1024).optional(),
-  /** Seconds; null for none. */
-  timeout: z.number().positive().nullable().optional(),
+  /** Seconds, at most 30 days; null for none. */
+  timeout: z
+    .number()
+    .positive()
+    .max(MAX_JOB_TIMEOUT_SECONDS, `timeout must be at most ${MAX_JOB_TIMEOUT_SECONDS} seconds (30 days)`)
+    .nullable()
+    .optional(),
 });
 
 export const FlowDslDocumentSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineRoutine } from "../core/routine.js";
+import { checkedWaitMs } from "../core/timers.js";
 import type { JsonObject } from "../core/types.js";
 import { sleep } from "./sleep.js";
 
@@ -15,7 +16,7 @@ export const DemoSource = defineRoutine({
   handlers: {
     trigger(payload, ctx) {
       const count = Math.min(Math.max(Math.trunc(Number(payload.count ?? 1)) || 0, 0), 10_000);
-      const delayMs = Math.max(Number(payload.delay_ms ?? 0) || 0, 0);
+      const delayMs = checkedWaitMs(Number(payload.delay_ms ?? 0), "delay_ms");
       const data = payload.data ?? null;
       if (delayMs === 0) {
         for (let index = 0; index < count; index++) ctx.emit("output", { data, index });

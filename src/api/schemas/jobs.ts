@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { MAX_JOB_TIMEOUT_SECONDS } from "../../core/timers.js";
 import { JOB_STATUSES, JobRecordSchema } from "../../core/types.js";
 import { JobStateSchema } from "../../core/views.js";
 import { Id, IsoInstant, named, urlIntegerOr } from "./common.js";
@@ -34,10 +35,16 @@ export const StartJobBody = z
       )
       .optional()
       .openapi({ type: "object", additionalProperties: true, example: { data: "hello", count: 3 } }),
-    timeout: z.number().positive().nullable().optional().openapi({
-      description: "Seconds; the job fails with a timeout error when it runs longer",
-      example: 30,
-    }),
+    timeout: z
+      .number()
+      .positive()
+      .max(MAX_JOB_TIMEOUT_SECONDS, `timeout must be at most ${MAX_JOB_TIMEOUT_SECONDS} seconds (30 days)`)
+      .nullable()
+      .optional()
+      .openapi({
+        description: `Seconds, more than 0 and at most ${MAX_JOB_TIMEOUT_SECONDS} (30 days); the job fails with a timeout error when it runs longer`,
+        example: 30,
+      }),
     breakpoints: z.array(BreakpointCreateBody).optional().openapi({
       description: "Beyond the contract: installed before the first routine runs, so it can be caught",
     }),

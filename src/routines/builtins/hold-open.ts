@@ -1,3 +1,5 @@
+import { checkedWaitMs } from "../../core/timers.js";
+
 /**
  * Keeping a slot handler open so it can still emit later.
  *
@@ -18,7 +20,9 @@ export interface OpenHandler {
   release(): void;
 }
 
+/** Throws (the routine fails) when `ms` is negative, not finite or over 24 hours. */
 export function holdOpen(signal: AbortSignal, ms: number, onTimeout: () => void): OpenHandler {
+  checkedWaitMs(ms, "wait");
   let resolve!: () => void;
   let reject!: (error: unknown) => void;
   const settled = new Promise<void>((res, rej) => {
