@@ -170,6 +170,8 @@ export class Job {
   /** The part of #liveBytes that is shared data and routine state, as last measured. */
   #dataBytes = 0;
   #measuredAt = 0;
+  /** False when no limit is set: then nothing is measured, and the engine runs as it did before limits. */
+  readonly #measures: boolean;
   #measureEveryMs = MEASURE_EVERY_MS;
   /** Deliveries whose handler returned a promise that has not settled yet. */
   readonly #running = new Set<Delivery>();
@@ -202,6 +204,12 @@ export class Job {
     this.#maxJobBytes = limits.maxJobBytes ?? Number.POSITIVE_INFINITY;
     this.#maxPending = limits.maxPendingDeliveries ?? Number.POSITIVE_INFINITY;
     this.#budget = options.budget ?? new MemoryBudget();
+    this.#measures =
+      Number.isFinite(this.#maxEventBytes) ||
+      Number.isFinite(this.#maxJobBytes) ||
+      Number.isFinite(this.#maxPending) ||
+      Number.isFinite(limits.maxLogBytes ?? Number.POSITIVE_INFINITY) ||
+      Number.isFinite(this.#budget.limit);
     this.log = new EventLog(this.job_id, {
       maxEvents: options.maxEvents,
       maxBytes: limits.maxLogBytes,
@@ -454,7 +462,8 @@ export class Job {
     const sliceStart = performance.now();
     try {
       this.#runQueued(sliceStart);
-      if (sliceStart - this.#measuredAt > this.#measureEveryMs) this.#measureData(sliceStart);
+      if (this.#measures && sliceStart - this.#measuredAt > this.#measureEveryMs)
+        this.#measureData(sliceStart);
     } catch (error) {
       this.#fault(error);
     } finally {
@@ -790,7 +799,7 @@ export class Job {
       throw new RoutineUsageError(`Routine '${routine.routine_id}' has no event '${event_name}'`);
     }
     // Measured once: the same number checks the event, sizes the log entry and counts each delivery.
-    const bytes = jsonSize(payload);
+    const bytes = this.#measures ? jsonSize(payload) : 0;
     if (bytes > this.#maxEventBytes) {
       throw new LimitExceededError(
         `event '${event_name}' payload is ${bytes} bytes, over ROUTILUX_MAX_EVENT_BYTES (${this.#maxEventBytes} bytes)`,
