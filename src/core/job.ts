@@ -5,6 +5,7 @@ import { InvalidStateError, LimitExceededError, NotFoundError, RoutineUsageError
 import { EVENT_BYTES, EventLog, MemoryBudget } from "./event-log.js";
 import type { JobSnapshot } from "./job-snapshot.js";
 import { jsonSize } from "./json-size.js";
+import { plainCopy, setOwn } from "./own-keys.js";
 import type { RoutineContext } from "./routine.js";
 import {
   isFinished,
@@ -234,7 +235,7 @@ export class Job {
     const parked = this.pausedAt?.delivery ?? null;
     const merge_buffers: JobSnapshot["merge_buffers"] = {};
     for (const [route, buffer] of this.#mergeBuffers)
-      merge_buffers[`${route.routine.routine_id}.${route.slot}`] = buffer;
+      merge_buffers[`${route.routine.routine_id}.${route.slot}`] = plainCopy(buffer);
     return {
       record: this.record(),
       last_seq: this.log.lastSeq,
@@ -247,8 +248,8 @@ export class Job {
         attempt: d.attempt,
         cleared: d.cleared,
       })),
-      routine_states: Object.fromEntries([...this.#routines].map(([id, run]) => [id, run.state])),
-      shared: this.shared,
+      routine_states: Object.fromEntries([...this.#routines].map(([id, run]) => [id, plainCopy(run.state)])),
+      shared: plainCopy(this.shared),
       merge_buffers,
       paused_at: this.pausedAt && {
         routine_id: this.pausedAt.routine_id,
@@ -371,8 +372,8 @@ export class Job {
 
   /** What the job has done so far, counted as it ran: the views' counts, unaffected by log truncation. */
   totals(): JobTotals {
-    const routines = dict<RoutineTotals>();
-    for (const [routine_id, run] of this.#routines) routines[routine_id] = { ...run.totals };
+    const routines: Record<string, RoutineTotals> = {};
+    for (const [routine_id, run] of this.#routines) setOwn(routines, routine_id, { ...run.totals });
     return {
       events: this.log.lastSeq,
       slot_calls: this.#slotCalls,
@@ -404,7 +405,7 @@ export class Job {
     this.log.append("job_started", { flow_id: this.flow_id, entry_routine_id });
     if (this.#timeout !== null) this.#armTimeout(this.#timeout * 1000);
     const bytes = jsonSize(entry_params);
-    this.#enqueue(new Delivery(trigger, copyInto(dict(), entry_params), 0, null, null, bytes));
+    this.#enqueue(new Delivery(trigger, entry_params, 0, null, null, bytes));
     this.#schedulePump();
   }
 
