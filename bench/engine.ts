@@ -2,11 +2,15 @@
  * Engine overhead: the same handler functions run by a real Job and called directly in a loop, measured
  * side by side in one process so the ratio survives a noisy machine better than either figure alone.
  */
+import { loadConfig } from "../src/config.js";
 import { compileFlow } from "../src/core/compiled-flow.js";
+import { MemoryBudget } from "../src/core/event-log.js";
 import type { FlowDefinition } from "../src/core/flow.js";
 import { Job } from "../src/core/job.js";
 import type { RoutineContext } from "../src/core/routine.js";
 import type { JsonObject } from "../src/core/types.js";
+import { heapLimitBytes } from "../src/entry/heap-limit.js";
+import { limitsFromConfig, type ServiceLimits, UNLIMITED } from "../src/service/limits.js";
 import { benchRegistry, chainFlow, emitItems, fanOutFlow, passThrough } from "./bench-flows.js";
 import type { Row } from "./report.js";
 import { percentile } from "./report.js";
@@ -84,8 +88,24 @@ const fanOut: Shape = {
 
 let jobCounter = 0;
 
-async function runJob(shape: Shape, items: number): Promise<void> {
-  const job = new Job({ job_id: `bench-${++jobCounter}`, flow: compileFlow(shape.flow, benchRegistry) });
+/** The defaults a server runs with (every limit on, pending deliveries raised for the fan-out), and a budget for all jobs as LocalJobService keeps one. */
+const DEFAULT_LIMITS: ServiceLimits = {
+  ...limitsFromConfig(loadConfig({}), heapLimitBytes()),
+  // The fan-out shape queues 200 000 deliveries at once, past the default 100 000: still checked, set above it.
+  maxPendingDeliveries: ITEMS * WIDTH + 1,
+};
+const defaultBudget = new MemoryBudget(DEFAULT_LIMITS.maxTotalBytes);
+
+/** `limits`: UNLIMITED runs the engine as it ran before limits (nothing measured); else as a server does. */
+async function runJob(shape: Shape, items: number, limits: ServiceLimits = UNLIMITED): Promise<void> {
+  const limited = limits !== UNLIMITED;
+  const job = new Job({
+    job_id: `bench-${++jobCounter}`,
+    flow: compileFlow(shape.flow, benchRegistry),
+    maxEvents: limited ? limits.maxEventsPerJob : undefined,
+    limits: limited ? limits : undefined,
+    budget: limited ? defaultBudget : undefined,
+  });
   job.start("source", { count: items });
   const record = await job.done;
   if (record.status !== "completed") throw new Error(`bench job ${record.job_id} ended ${record.status}`);
@@ -162,6 +182,32 @@ function directLatencies(shape: Shape, jobs: number): number[] {
   return latencies.sort((a, b) => a - b);
 }
 
+/**
+ * Deliveries per CPU-second with every limit at its default beside the same with limits off, runs interleaved in
+ * one process so both see the same machine: what the memory bookkeeping costs (target: at most 5 %).
+ */
+async function limitsCost(shape: Shape, items: number): Promise<Row> {
+  const on: Rate[] = [];
+  const off: Rate[] = [];
+  const calls = 1 + items * WIDTH;
+  for (let run = 0; run < RUNS * 2; run++) {
+    on.push(await timed(calls, () => runJob(shape, items, DEFAULT_LIMITS)));
+    off.push(await timed(calls, () => runJob(shape, items, UNLIMITED)));
+  }
+  const limited = medianRate(on).cpu;
+  const unlimited = medianRate(off).cpu;
+  const cost = (1 - limited / unlimited) * 100;
+  return {
+    group: "engine",
+    name: `${shape.name}: deliveries per CPU-second with the default limits, 1 job × ${items.toLocaleString("en-US")} items`,
+    value: limited,
+    unit: "/s",
+    baseline: unlimited,
+    baselineName: "limits off (UNLIMITED)",
+    note: `bookkeeping costs ${cost.toFixed(1)} % (target ≤ 5 %); median of ${RUNS * 2}, interleaved`,
+  };
+}
+
 async function benchShape(shape: Shape): Promise<Row[]> {
   // Warm-up: let the JIT settle on both paths before anything is timed.
   await engineThroughput(shape, ITEMS);
@@ -173,6 +219,8 @@ async function benchShape(shape: Shape): Promise<Row[]> {
   const directRate = await directThroughput(shape, ITEMS);
   const latencies = await engineLatencies(shape, JOBS);
   const direct = directLatencies(shape, JOBS);
+  await limitsCost(shape, ITEMS / 4); // warm-up of the limited path
+  const limits = await limitsCost(shape, ITEMS);
 
   const group = "engine";
   const baselineName = "direct calls";
@@ -208,6 +256,7 @@ async function benchShape(shape: Shape): Promise<Row[]> {
       baselineName,
       lowerIsBetter: true,
     })),
+    limits,
   ];
 }
 

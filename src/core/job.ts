@@ -5,6 +5,7 @@ import { InvalidStateError, LimitExceededError, NotFoundError, RoutineUsageError
 import { EVENT_BYTES, EventLog, MemoryBudget } from "./event-log.js";
 import type { JobSnapshot } from "./job-snapshot.js";
 import { jsonSize } from "./json-size.js";
+import { plainCopy, setOwn } from "./own-keys.js";
 import type { RoutineContext } from "./routine.js";
 import { armChained, MAX_WAIT_MS } from "./timers.js";
 import {
@@ -171,6 +172,8 @@ export class Job {
   /** The part of #liveBytes that is shared data and routine state, as last measured. */
   #dataBytes = 0;
   #measuredAt = 0;
+  /** False when no limit is set: then nothing is measured, and the engine runs as it did before limits. */
+  readonly #measures: boolean;
   #measureEveryMs = MEASURE_EVERY_MS;
   /** Deliveries whose handler returned a promise that has not settled yet. */
   readonly #running = new Set<Delivery>();
@@ -203,6 +206,12 @@ export class Job {
     this.#maxJobBytes = limits.maxJobBytes ?? Number.POSITIVE_INFINITY;
     this.#maxPending = limits.maxPendingDeliveries ?? Number.POSITIVE_INFINITY;
     this.#budget = options.budget ?? new MemoryBudget();
+    this.#measures =
+      Number.isFinite(this.#maxEventBytes) ||
+      Number.isFinite(this.#maxJobBytes) ||
+      Number.isFinite(this.#maxPending) ||
+      Number.isFinite(limits.maxLogBytes ?? Number.POSITIVE_INFINITY) ||
+      Number.isFinite(this.#budget.limit);
     this.log = new EventLog(this.job_id, {
       maxEvents: options.maxEvents,
       maxBytes: limits.maxLogBytes,
@@ -227,7 +236,7 @@ export class Job {
     const parked = this.pausedAt?.delivery ?? null;
     const merge_buffers: JobSnapshot["merge_buffers"] = {};
     for (const [route, buffer] of this.#mergeBuffers)
-      merge_buffers[`${route.routine.routine_id}.${route.slot}`] = buffer;
+      merge_buffers[`${route.routine.routine_id}.${route.slot}`] = plainCopy(buffer);
     return {
       record: this.record(),
       last_seq: this.log.lastSeq,
@@ -240,8 +249,8 @@ export class Job {
         attempt: d.attempt,
         cleared: d.cleared,
       })),
-      routine_states: Object.fromEntries([...this.#routines].map(([id, run]) => [id, run.state])),
-      shared: this.shared,
+      routine_states: Object.fromEntries([...this.#routines].map(([id, run]) => [id, plainCopy(run.state)])),
+      shared: plainCopy(this.shared),
       merge_buffers,
       paused_at: this.pausedAt && {
         routine_id: this.pausedAt.routine_id,
@@ -364,8 +373,8 @@ export class Job {
 
   /** What the job has done so far, counted as it ran: the views' counts, unaffected by log truncation. */
   totals(): JobTotals {
-    const routines = dict<RoutineTotals>();
-    for (const [routine_id, run] of this.#routines) routines[routine_id] = { ...run.totals };
+    const routines: Record<string, RoutineTotals> = {};
+    for (const [routine_id, run] of this.#routines) setOwn(routines, routine_id, { ...run.totals });
     return {
       events: this.log.lastSeq,
       slot_calls: this.#slotCalls,
@@ -397,7 +406,7 @@ export class Job {
     this.log.append("job_started", { flow_id: this.flow_id, entry_routine_id });
     if (this.#timeout !== null) this.#armTimeout(this.#timeout * 1000);
     const bytes = jsonSize(entry_params);
-    this.#enqueue(new Delivery(trigger, copyInto(dict(), entry_params), 0, null, null, bytes));
+    this.#enqueue(new Delivery(trigger, entry_params, 0, null, null, bytes));
     this.#schedulePump();
   }
 
@@ -455,7 +464,8 @@ export class Job {
     const sliceStart = performance.now();
     try {
       this.#runQueued(sliceStart);
-      if (sliceStart - this.#measuredAt > this.#measureEveryMs) this.#measureData(sliceStart);
+      if (this.#measures && sliceStart - this.#measuredAt > this.#measureEveryMs)
+        this.#measureData(sliceStart);
     } catch (error) {
       this.#fault(error);
     } finally {
@@ -807,7 +817,7 @@ export class Job {
       throw new RoutineUsageError(`Routine '${routine.routine_id}' has no event '${event_name}'`);
     }
     // Measured once: the same number checks the event, sizes the log entry and counts each delivery.
-    const bytes = jsonSize(payload);
+    const bytes = this.#measures ? jsonSize(payload) : 0;
     if (bytes > this.#maxEventBytes) {
       throw new LimitExceededError(
         `event '${event_name}' payload is ${bytes} bytes, over ROUTILUX_MAX_EVENT_BYTES (${this.#maxEventBytes} bytes)`,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { getOwn, plainCopy, setOwn } from "./own-keys.js";
 import { type JobEvent, type JobRecord, JobRecordSchema, type JsonObject } from "./types.js";
 
 /**
@@ -125,9 +126,6 @@ export const newRoutineTotals = (): RoutineTotals => ({
   last_settled: null,
 });
 
-/** A map keyed by ids or payload keys: no prototype, so `constructor` or `__proto__` is a key like any other. */
-const dict = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
-
 const routineOf = (event: JobEvent): string | null =>
   typeof event.data.routine_id === "string" ? event.data.routine_id : null;
 
@@ -160,16 +158,16 @@ export function totalsOf(events: readonly JobEvent[]): JobTotals {
     last.data.totals !== null
   )
     return last.data.totals as JobTotals;
-  const totals: JobTotals = { events: events.length, slot_calls: 0, event_emits: 0, routines: dict() };
+  const totals: JobTotals = { events: events.length, slot_calls: 0, event_emits: 0, routines: {} };
   for (const event of events) {
     const routine_id = routineOf(event);
     if (event.type === "slot_called") totals.slot_calls++;
     else if (event.type === "event_emitted") totals.event_emits++;
     if (routine_id === null) continue;
-    let routine = totals.routines[routine_id];
+    let routine = getOwn(totals.routines, routine_id);
     if (!routine) {
       routine = newRoutineTotals();
-      totals.routines[routine_id] = routine;
+      setOwn(totals.routines, routine_id, routine);
     }
     switch (event.type) {
       case "routine_started":
@@ -200,16 +198,16 @@ export function jobState(
   live: LiveJobFacts | null,
   totals: JobTotals = totalsOf(events),
 ): JobState {
-  const routine_states: JobState["routine_states"] = dict();
+  const routine_states: JobState["routine_states"] = {};
   for (const id of routineIds)
-    routine_states[id] = { status: "pending", execution_count: 0, last_execution: null };
+    setOwn(routine_states, id, { status: "pending", execution_count: 0, last_execution: null });
   for (const [id, routine] of Object.entries(totals.routines)) {
-    routine_states[id] = {
+    setOwn(routine_states, id, {
       status: routine.status,
       execution_count: routine.execution_count,
       last_execution: routine.last_execution,
       ...(routine.error === null ? {} : { error: routine.error }),
-    };
+    });
   }
   const execution_history: JobState["execution_history"] = [];
   const pause_points: JobState["pause_points"] = [];
@@ -224,7 +222,7 @@ export function jobState(
         break;
       case "event_emitted": {
         // The newest result of each routine, from the events still held.
-        const state = routine_id === null ? undefined : routine_states[routine_id];
+        const state = routine_id === null ? undefined : getOwn(routine_states, routine_id);
         if (state) state.result = event.data.payload;
         execution_history.push({
           routine_id: routine_id!,
@@ -257,7 +255,7 @@ export function jobState(
     pause_points,
     deferred_events: [],
     pending_tasks: live?.pending_tasks ?? [],
-    shared_data: live?.shared ?? {},
+    shared_data: live ? plainCopy(live.shared) : {},
     shared_log: [],
     output_log,
     created_at: record.created_at,
@@ -271,10 +269,10 @@ export function jobMetrics(
   events: readonly JobEvent[],
   totals: JobTotals = totalsOf(events),
 ): JobMetrics {
-  const routine_metrics: JobMetrics["routine_metrics"] = dict();
+  const routine_metrics: JobMetrics["routine_metrics"] = {};
   for (const [routine_id, routine] of Object.entries(totals.routines)) {
     if (routine.settled === 0) continue;
-    routine_metrics[routine_id] = {
+    setOwn(routine_metrics, routine_id, {
       routine_id,
       execution_count: routine.settled,
       total_duration: routine.total_duration,
@@ -283,7 +281,7 @@ export function jobMetrics(
       max_duration: routine.max_duration,
       error_count: routine.error_count,
       last_execution: routine.last_settled,
-    };
+    });
   }
   const errors: JsonObject[] = [];
   for (const event of events) {

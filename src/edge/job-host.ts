@@ -92,11 +92,17 @@ export class JobHost {
   state(events: readonly JobEvent[]): JobState {
     const job = this.job;
     const current = job.pausedAt?.routine_id ?? job.running[0]?.routine_id ?? null;
-    return jobState(job.record(), [...job.flow.routines.keys()], events, {
-      shared: job.shared,
-      current_routine_id: current,
-      pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
-    });
+    return jobState(
+      job.record(),
+      [...job.flow.routines.keys()],
+      events,
+      {
+        shared: job.shared,
+        current_routine_id: current,
+        pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
+      },
+      job.totals(),
+    );
   }
 
   // ---- breakpoints and debugging (the rules of LocalDebugService) -----------------------------------------------

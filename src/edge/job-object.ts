@@ -19,6 +19,7 @@ import {
   jobMetrics,
   jobState,
   type TraceEvent,
+  totalsOf,
   traceEvent,
 } from "../core/views.js";
 import type { DebugSession, Evaluation } from "../service/debug-service.js";
@@ -317,15 +318,15 @@ export class JobObject extends DurableObject<EdgeEnv> {
   metrics(job_id: string): Promise<RpcResult<JobMetrics>> {
     return settle(async () => {
       const { job, events } = await this.#allEvents(job_id);
-      return jobMetrics(this.#recordOf(job), events);
+      return jobMetrics(this.#recordOf(job), events, job.host?.job.totals());
     });
   }
 
   trace(job_id: string, limit?: number): Promise<RpcResult<{ events: TraceEvent[]; total: number }>> {
     return settle(async () => {
-      const { events } = await this.#allEvents(job_id);
+      const { job, events } = await this.#allEvents(job_id);
       const shown = limit === undefined ? events : events.slice(0, limit);
-      return { events: shown.map(traceEvent), total: events.length };
+      return { events: shown.map(traceEvent), total: (job.host?.job.totals() ?? totalsOf(events)).events };
     });
   }
 

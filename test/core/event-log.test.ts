@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { Clock } from "../../src/core/clock.js";
-import { EventLog } from "../../src/core/event-log.js";
+import { EventLog, MemoryBudget } from "../../src/core/event-log.js";
 import type { JobEvent } from "../../src/core/types.js";
 import { eventsOf, runFlow, sketchFlow } from "../support/engine.js";
 
@@ -157,5 +157,27 @@ describe("the event log", () => {
       job.log.lastSeq - 1,
       job.log.lastSeq,
     ]);
+  });
+});
+
+describe("a log capped by bytes", () => {
+  test("drops its oldest events past maxBytes, never its newest one", () => {
+    const log = new EventLog("job-bytes", { maxBytes: 1000 });
+    for (let i = 0; i < 100; i++) log.append("log", { i }, 100);
+    expect(log.bytes).toBe(1000);
+    expect(log.size).toBe(10);
+    expect(log.oldestSeq).toBe(91);
+    log.append("log", { big: true }, 5000);
+    expect(log.size).toBe(1);
+    expect(log.all()[0]!.data).toEqual({ big: true });
+  });
+
+  test("counts its bytes in a shared budget and gives them back when released", () => {
+    const budget = new MemoryBudget(10_000);
+    const log = new EventLog("job-budget", { maxBytes: 1000, budget });
+    for (let i = 0; i < 30; i++) log.append("log", { i }, 100);
+    expect(budget.used).toBe(1000);
+    log.releaseBudget();
+    expect(budget.used).toBe(0);
   });
 });
