@@ -15,7 +15,7 @@ import type { AppEnv } from "./env.js";
 import type { Logger } from "./logger.js";
 import { unsupportedMediaType } from "./middleware/json-media-type.js";
 
-/** The error codes of the contract (shared/spec/http-api.md, "Errors"), defined once. */
+/** The error codes of the contract (docs/api.md, "Errors"), defined once. */
 export const ERROR_CODES = [
   "VALIDATION_ERROR",
   "FLOW_NOT_FOUND",

@@ -52,7 +52,7 @@ export interface CallFrame {
   variables: string[];
 }
 
-/** The names a condition always sees besides the payload's fields (shared/spec/http-api.md, Breakpoints). */
+/** The names a condition always sees besides the payload's fields (docs/conditional-breakpoints.md). */
 const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "payload",
   "routine_id",

@@ -4,7 +4,7 @@ import { MAX_JOB_TIMEOUT_SECONDS } from "../core/timers.js";
 import { EXECUTION_STRATEGIES } from "../core/types.js";
 
 /**
- * The flow DSL document, exactly as `shared/spec/http-api.md` ("Flow DSL") writes it:
+ * The flow DSL document, exactly as docs/dsl.md documents it:
  * `{flow_id?, routines: {<id>: {class, config?, error_handler?}}, connections: [{from, to, param_mapping?}], execution?}`.
  *
  * Every object is strict: a misspelt field (`clas`) is an error, not silently dropped. The one leniency is

@@ -129,7 +129,7 @@ export class JobSockets {
     for (const ws of this.ctx.getWebSockets()) sendText(ws, text);
   }
 
-  /** One client frame (shared/spec/websocket.md, "Client → server"). */
+  /** One client frame (docs/websocket-events.md). */
   async message(ws: WebSocket, data: string | ArrayBuffer, source: JobSocketSource): Promise<void> {
     const state = ws.deserializeAttachment() as JobSocketState | null;
     if (!state) return;

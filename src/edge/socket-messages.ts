@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { JobEventType } from "../core/types.js";
 
 /**
- * The pieces of shared/spec/websocket.md that both kinds of object (JobObject, RegistryObject) speak on their
+ * The pieces of docs/websocket-events.md that both kinds of object (JobObject, RegistryObject) speak on their
  * hibernatable sockets. Message shapes come from api/ws/protocol.ts; what differs from the in-process hub is only
  * where a socket's state lives: in its attachment, so it survives the object hibernating.
  */

@@ -6,7 +6,7 @@ import type { JobService } from "../service/job-service.js";
 import { type EdgeEnv, jobObjectOf, registryOf } from "./env.js";
 
 /**
- * The WebSocket endpoints of shared/spec/websocket.md on Workers. Events live in the objects, not in this isolate,
+ * The WebSocket endpoints of docs/websocket-events.md on Workers. Events live in the objects, not in this isolate,
  * so the upgrade itself is handed to the object that holds them: per-job sockets to the job's JobObject, `/ws` and
  * flow monitors to the registry. The app's middleware has already run (request id, CORS, API key incl.
  * `?api_key=`); here ids are checked and unknown jobs or flows refused with 404 before any socket opens, as the

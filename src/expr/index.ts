@@ -1,5 +1,5 @@
 /**
- * Routilux expressions (shared/spec/expressions.md, docs/expressions.md): a small, sandboxed language
+ * Routilux expressions (docs/expressions.md): a small, sandboxed language
  * for breakpoint conditions, the debugger's evaluate and flow-level conditions.
  *
  * Compile once, evaluate many times: `compile` parses and checks the source (syntax, bounds, names of

@@ -1,6 +1,6 @@
 import type { Connection, FlowDefinition, RoutineInstance } from "../core/flow.js";
 
-/** The four demo flows of `shared/spec/demo-flows.md`; ids, routines and connections are part of the contract. */
+/** The four demo flows every server registers; ids, routines and connections are part of the contract. */
 
 const routine = (class_name: string, config: Record<string, unknown> = {}): RoutineInstance => ({
   class_name,

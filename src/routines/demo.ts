@@ -4,7 +4,7 @@ import { checkedWaitMs } from "../core/timers.js";
 import type { JsonObject } from "../core/types.js";
 import { sleep } from "./sleep.js";
 
-/** The routines of the demo flows, exactly as `shared/spec/demo-flows.md` defines them. */
+/** The routines of the demo flows, as the demo flows (demo-flows.ts) use them. */
 
 const indexOf = (payload: JsonObject): unknown => payload.index ?? null;
 

@@ -26,7 +26,7 @@ import {
 } from "../support/server.js";
 
 /**
- * Every route of shared/spec/http-api.md this team serves, against a real server per runtime: the same
+ * Every route of the HTTP API (docs/api.md), against a real server per runtime: the same
  * requests over HTTP to the Node entry (in process) and to the Bun entry (a child process).
  */
 

@@ -2,7 +2,7 @@ import { describe, expect, test } from "vitest";
 import type { JsonObject } from "../../src/core/types.js";
 import { demoFlow, eventsOf, runFlow, sinkResults, slotCalls } from "../support/engine.js";
 
-/** The demo flows end as shared/spec/demo-flows.md says. */
+/** The demo flows end as src/routines/demo-flows.ts defines them. */
 describe("demo flows", () => {
   test("linear_flow: three items arrive upper-cased, in order, with their indexes", async () => {
     const { record, job } = await runFlow(demoFlow("linear_flow"), { params: { data: "hello", count: 3 } });

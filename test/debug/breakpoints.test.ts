@@ -4,7 +4,7 @@ import type { JobEvent } from "../../src/core/types.js";
 import { MemoryStore } from "../../src/service/memory-store.js";
 import { type DebugApi, startDebugServer } from "./support/debug-api.js";
 
-/** The Breakpoints table of shared/spec/http-api.md, and what each kind of breakpoint does to a running job. */
+/** The kinds of breakpoint of docs/conditional-breakpoints.md, and what each kind of breakpoint does to a running job. */
 
 type FieldErrors = {
   error: { code: string; message: string; details: { errors: { path: string; message: string }[] } };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type DebugApi, startDebugServer } from "./support/debug-api.js";
 
 /**
- * Stepping, pause_on_start, changing a variable (shared/spec/http-api.md, "Debug"). The step tests park on
+ * Stepping, pause_on_start, changing a variable (docs/debugging.md). The step tests park on
  * `validator.input` for item 0 of three, where the two steps disagree: the next delivery is validator's item 1,
  * while the next one the paused handler causes is transformer's item 0.
  */

@@ -1,4 +1,4 @@
-/** linear_flow as a DSL dict (shared/spec/demo-flows.md): its routines and wiring, for twins under other ids. */
+/** linear_flow as a DSL dict (src/routines/demo-flows.ts): its routines and wiring, for twins under other ids. */
 export const linearFlowDsl = {
   routines: {
     source: { class: "DemoSource" },

@@ -26,7 +26,7 @@ const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 /**
- * The behaviour of shared/spec/websocket.md that every runtime must show; run against the Node server in-process
+ * The behaviour of docs/websocket-events.md that every runtime must show; run against the Node server in-process
  * and the Bun entry as a child process. `start` gives a server with API key `TEST_KEY` and a 1 s heartbeat.
  */
 export function coreWebSocketSuite(runtime: string, start: () => Promise<WsTarget | null>) {

@@ -15,7 +15,7 @@ export function isPublicPath(path: string): boolean {
   );
 }
 
-/** The WebSocket endpoints of shared/spec/websocket.md; browsers cannot set headers there, so `?api_key=` counts. */
+/** The WebSocket endpoints of docs/websocket-events.md; browsers cannot set headers there, so `?api_key=` counts. */
 export function isWebSocketPath(path: string): boolean {
   return path === "/ws" || path === "/api/ws" || path.startsWith("/api/ws/");
 }

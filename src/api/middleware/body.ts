@@ -21,7 +21,7 @@ const tooLarge = (maxBytes: number) =>
  *
  * - enforces `ROUTILUX_MAX_BODY_BYTES` on the bytes actually received. `Content-Length` is only used to refuse
  *   early; a chunked body or one whose `Content-Length` understates it is counted as it streams in.
- * - makes an empty body no body (shared/spec/http-api.md, "Conventions"): clients send
+ * - makes an empty body no body (docs/api.md, "Basics"): clients send
  *   `Content-Type: application/json` on bodyless requests, and the JSON validator would call "" malformed. An empty
  *   (or all-whitespace) body is dropped together with its `Content-Type`, so a route with an optional body sees
  *   none and a route with a required body reports the missing fields.

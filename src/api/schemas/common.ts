@@ -14,7 +14,7 @@ export function named<T extends z.ZodType>(schema: T, ...args: RefIdArguments): 
   return openapi.call(schema, ...args);
 }
 
-/** Ids of flows, routines, jobs and breakpoints (shared/spec/http-api.md, "Conventions"). */
+/** Ids of flows, routines, jobs and breakpoints (docs/api.md, "Basics"). */
 export const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export const Id = z.string().regex(ID_PATTERN, { message: "must match ^[A-Za-z0-9_.:-]{1,128}$" });

@@ -47,7 +47,7 @@ function expressionIssue(error: ExpressionError): string {
 
 /**
  * A breakpoint is refused at creation rather than failing silently later: it must name its target, and its
- * condition and the `{expression}` parts of its log message must parse (shared/spec/http-api.md, "Breakpoints").
+ * condition and the `{expression}` parts of its log message must parse (docs/conditional-breakpoints.md).
  */
 function checkBreakpoint(create: z.output<typeof BreakpointCreateSchema>, ctx: z.RefinementCtx): void {
   const target = breakpointTargetIssue(create);

@@ -18,7 +18,7 @@ import {
 import { SendQueue } from "./send-queue.js";
 import { Subscription } from "./subscription.js";
 
-/** Which endpoint a socket came in through (shared/spec/websocket.md, "Endpoints"). */
+/** Which endpoint a socket came in through (docs/websocket-events.md). */
 export type ConnectionScope =
   | { kind: "job"; job_id: string; since: number }
   | { kind: "debug"; job_id: string; since: number }

@@ -1,4 +1,4 @@
-/** The WebSocket protocol of shared/spec/websocket.md: mount `wsRoutes(hub, upgradeWebSocket)`, close with `hub.closeAll()`. */
+/** The WebSocket protocol of docs/websocket-events.md: mount `wsRoutes(hub, upgradeWebSocket)`, close with `hub.closeAll()`. */
 export type { ConnectionScope } from "./connection.js";
 export type { DebugSessionSource } from "./debug-session.js";
 export { WsHub, type WsHubOptions, type WsHubStats } from "./hub.js";

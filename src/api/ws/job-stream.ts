@@ -33,7 +33,7 @@ const isEnding = (event: JobEvent): boolean =>
   event.type === "job_completed" || event.type === "job_failed" || event.type === "job_cancelled";
 
 /**
- * One job's events on one connection, without a gap or a duplicate (shared/spec/websocket.md, "Connection status and
+ * One job's events on one connection, without a gap or a duplicate (docs/websocket-events.md, "Connection status and
  * heartbeat": resume loses nothing).
  *
  * Backfill (the replay of `since`, `resume` and a new subscription) is read from the log a page at a time, each page

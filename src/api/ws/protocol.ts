@@ -4,7 +4,7 @@ import type { JobMetrics } from "../../core/views.js";
 import { ID_PATTERN } from "../schemas/common.js";
 
 /**
- * The messages of shared/spec/websocket.md: what a client may send (validated here, once) and what the server
+ * The messages of docs/websocket-events.md: what a client may send (validated here, once) and what the server
  * sends (typed here so every producer agrees on the shape).
  */
 

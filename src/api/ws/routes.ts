@@ -12,7 +12,7 @@ import { pathId, requireUpgrade, sinceOf } from "./upgrade-checks.js";
 export type AnyUpgradeWebSocket = UpgradeWebSocket<any, any>;
 
 /**
- * The WebSocket endpoints of shared/spec/websocket.md. Ids are checked and unknown jobs or flows refused (404, the
+ * The WebSocket endpoints of docs/websocket-events.md. Ids are checked and unknown jobs or flows refused (404, the
  * JSON error envelope) before the upgrade, so no socket ever opens for them; authentication runs before these
  * handlers in the app's middleware.
  */

@@ -106,7 +106,7 @@ const droppedNotice = (job_id: string, range: DroppedRange): string =>
   JSON.stringify({ type: "events:dropped", job_id, from_seq: range.from_seq, to_seq: range.to_seq });
 
 /**
- * One connection's bounded send queue (shared/spec/websocket.md, "Backpressure").
+ * One connection's bounded send queue (docs/websocket-events.md).
  *
  * Live events, backfill (events replayed from a job's log) and control messages wait in three FIFOs stamped with one
  * running order, so they leave in the order they were queued while only live events can be dropped: at `maxEvents`

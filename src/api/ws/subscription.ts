@@ -4,7 +4,7 @@ import type { SubscriptionMessage } from "./protocol.js";
 
 /**
  * What one connection asked for: which event types (all by default) and which jobs, each with its stream. Filters
- * apply to events only; control messages are always sent (shared/spec/websocket.md, "Client → server").
+ * apply to events only; control messages are always sent (docs/websocket-events.md).
  */
 export class Subscription {
   /** null: every type. */
