@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Job } from "./job.js";
 import { getOwn, plainCopy, setOwn } from "./own-keys.js";
 import { type JobEvent, type JobRecord, JobRecordSchema, type JsonObject } from "./types.js";
 
@@ -261,6 +262,22 @@ export function jobState(
     created_at: record.created_at,
     updated_at: events.at(-1)?.timestamp ?? record.created_at,
   };
+}
+
+/** The state view of a job still in memory, with what only the live job knows: shared data, queue, current routine. */
+export function liveJobState(job: Job, events: readonly JobEvent[]): JobState {
+  const current = job.pausedAt?.routine_id ?? job.running[0]?.routine_id ?? null;
+  return jobState(
+    job.record(),
+    [...job.flow.routines.keys()],
+    events,
+    {
+      shared: job.shared,
+      current_routine_id: current,
+      pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
+    },
+    job.totals(),
+  );
 }
 
 /** `totals` as in jobState; `errors` lists the failures still held in `events`. */

@@ -8,7 +8,7 @@ import { Job, type JobOptions } from "../core/job.js";
 import type { JobSnapshot } from "../core/job-snapshot.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import { isFinished, type JobEvent, type JsonObject } from "../core/types.js";
-import { type JobState, jobState } from "../core/views.js";
+import { type JobState, liveJobState } from "../core/views.js";
 import { tryEvaluate } from "../expr/index.js";
 import { type DebugSession, debugSession, type Evaluation } from "../service/debug-service.js";
 
@@ -90,19 +90,7 @@ export class JobHost {
 
   /** The state view with what only the live job knows (shared data, queue, current routine). */
   state(events: readonly JobEvent[]): JobState {
-    const job = this.job;
-    const current = job.pausedAt?.routine_id ?? job.running[0]?.routine_id ?? null;
-    return jobState(
-      job.record(),
-      [...job.flow.routines.keys()],
-      events,
-      {
-        shared: job.shared,
-        current_routine_id: current,
-        pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
-      },
-      job.totals(),
-    );
+    return liveJobState(this.job, events);
   }
 
   // ---- breakpoints and debugging (the rules of LocalDebugService) -----------------------------------------------

@@ -12,6 +12,7 @@ import {
   jobLogs,
   jobMetrics,
   jobState,
+  liveJobState,
   totalsOf,
   traceEvent,
 } from "../core/views.js";
@@ -267,20 +268,7 @@ export class LocalJobService implements JobService {
 
   async state(job_id: string): Promise<JobState> {
     const { record, events, job } = await this.#allEvents(job_id);
-    if (job) {
-      const current = job.pausedAt?.routine_id ?? job.running[0]?.routine_id ?? null;
-      return jobState(
-        record,
-        [...job.flow.routines.keys()],
-        events,
-        {
-          shared: job.shared,
-          current_routine_id: current,
-          pending_tasks: job.queued.map((d) => ({ routine_id: d.routine_id, slot_name: d.slot_name })),
-        },
-        job.totals(),
-      );
-    }
+    if (job) return liveJobState(job, events);
     const definition = await this.#flows.definition(record.flow_id).catch(() => null);
     return jobState(record, Object.keys(definition?.routines ?? {}), events, null);
   }
