@@ -16,8 +16,9 @@ import {
   checkBreakpointCount,
   hitConditionHolds,
 } from "./breakpoints.js";
+import type { Delivery, SafePointHooks, SafePointPause } from "./delivery.js";
 import { InvalidStateError, NotFoundError } from "./errors.js";
-import type { Delivery, Job, SafePointHooks, SafePointPause } from "./job.js";
+import type { Job } from "./job.js";
 import type { JsonObject } from "./types.js";
 
 export type StepMode = "over" | "into";

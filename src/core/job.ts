@@ -1,8 +1,10 @@
 import { type Clock, defaultClock, monotonicSeconds, secondsSince } from "./clock.js";
 import { type CompiledFlow, type CompiledRoutine, mapPayload, type Route } from "./compiled-flow.js";
+import { Delivery, DeliveryContext, type PausedAt, type SafePointHooks } from "./delivery.js";
 import { Deque } from "./deque.js";
 import { InvalidStateError, LimitExceededError, NotFoundError, RoutineUsageError } from "./errors.js";
 import { EVENT_BYTES, EventLog, MemoryBudget } from "./event-log.js";
+import { type JobLimits, JobMemory } from "./job-memory.js";
 import type { JobSnapshot } from "./job-snapshot.js";
 import { jsonSize } from "./json-size.js";
 import { plainCopy, setOwn } from "./own-keys.js";
@@ -17,75 +19,6 @@ import {
   type PauseReason,
 } from "./types.js";
 import { countSettled, type JobTotals, newRoutineTotals, type RoutineTotals } from "./views.js";
-
-/** One unit of work: a payload on its way into one slot of one routine. */
-export class Delivery {
-  /** Retries of this delivery so far. */
-  attempt = 0;
-  /** seq of this delivery's `slot_called` event, once it has started. */
-  seq = 0;
-  /** Set once a safe point has let it through, so resuming does not stop at the same place again. */
-  cleared = false;
-
-  constructor(
-    readonly route: Route,
-    /** Mutable only through the debugger (a variable set while paused is what the handler sees). */
-    public payload: JsonObject,
-    /** seq of the `event_emitted` that produced it; 0 for the entry delivery. */
-    readonly caused_by: number,
-    readonly parent: Delivery | null,
-    /** The event that produced it; null for the entry delivery. */
-    readonly event_name: string | null,
-    /** The payload's JSON size, measured once at the emit: what this delivery counts in the job's live data. */
-    readonly bytes = 0,
-  ) {}
-
-  get routine_id(): string {
-    return this.route.routine.routine_id;
-  }
-
-  get slot_name(): string {
-    return this.route.slot;
-  }
-}
-
-export interface SafePointPause {
-  reason: PauseReason;
-  breakpoint_id?: string | null;
-}
-
-/** Where a paused job stands; null fields where the safe point has none (e.g. `slot_name` at an emit). */
-export interface PausedAt {
-  routine_id: string | null;
-  slot_name: string | null;
-  event_name: string | null;
-  breakpoint_id: string | null;
-  delivery: Delivery | null;
-  /** The payload at the safe point: the parked delivery's, or the emitted one when paused at an emit. */
-  payload: JsonObject | null;
-}
-
-/**
- * The debugger's seam. The scheduler asks at each safe point; returning a pause parks the job there.
- * With no hooks installed the delivery loop pays one null check.
- */
-export interface SafePointHooks {
-  beforeDelivery(job: Job, delivery: Delivery): SafePointPause | null;
-  onEmit(job: Job, delivery: Delivery, event_name: string, payload: JsonObject): SafePointPause | null;
-  afterDelivery(job: Job, delivery: Delivery): void;
-}
-
-/** What one job may hold; each is a ROUTILUX_* variable (docs/configuration.md), unbounded when left out. */
-export interface JobLimits {
-  /** An emitted payload's JSON size; a larger emit throws inside the handler. */
-  maxEventBytes?: number;
-  /** The event log's bytes; the oldest events are dropped beyond it. */
-  maxLogBytes?: number;
-  /** Live data: queued deliveries, merge buffers, shared data and routine state. Past it the job fails. */
-  maxJobBytes?: number;
-  /** Queued deliveries. Past it the job fails. */
-  maxPendingDeliveries?: number;
-}
 
 export interface JobOptions {
   job_id: string;
@@ -124,13 +57,6 @@ function copyInto(target: JsonObject, source: JsonObject): JsonObject {
   return target;
 }
 
-/**
- * Shared data and routine state are re-measured (they change inside handlers, where no one counts) at most this
- * often, and the interval stretches so that measuring takes at most 1/MEASURE_SHARE of the job's time.
- */
-const MEASURE_EVERY_MS = 20;
-const MEASURE_SHARE = 50;
-
 /** One routine's state and counts within one job. */
 interface RoutineRun {
   readonly state: JsonObject;
@@ -163,18 +89,7 @@ export class Job {
   readonly #mergeBuffers = new Map<Route, Record<string, unknown[]>>();
   #slotCalls = 0;
   #eventEmits = 0;
-  readonly #maxEventBytes: number;
-  readonly #maxJobBytes: number;
-  readonly #maxPending: number;
-  readonly #budget: MemoryBudget;
-  /** Live data in bytes (JSON size): queued deliveries + merge buffers + the last measure of shared and state. */
-  #liveBytes = 0;
-  /** The part of #liveBytes that is shared data and routine state, as last measured. */
-  #dataBytes = 0;
-  #measuredAt = 0;
-  /** False when no limit is set: then nothing is measured, and the engine runs as it did before limits. */
-  readonly #measures: boolean;
-  #measureEveryMs = MEASURE_EVERY_MS;
+  readonly #memory: JobMemory;
   /** Deliveries whose handler returned a promise that has not settled yet. */
   readonly #running = new Set<Delivery>();
   /**
@@ -202,20 +117,11 @@ export class Job {
     this.#clock = options.clock ?? defaultClock;
     this.#timeout = options.timeout ?? options.flow.timeout;
     const limits = options.limits ?? {};
-    this.#maxEventBytes = limits.maxEventBytes ?? Number.POSITIVE_INFINITY;
-    this.#maxJobBytes = limits.maxJobBytes ?? Number.POSITIVE_INFINITY;
-    this.#maxPending = limits.maxPendingDeliveries ?? Number.POSITIVE_INFINITY;
-    this.#budget = options.budget ?? new MemoryBudget();
-    this.#measures =
-      Number.isFinite(this.#maxEventBytes) ||
-      Number.isFinite(this.#maxJobBytes) ||
-      Number.isFinite(this.#maxPending) ||
-      Number.isFinite(limits.maxLogBytes ?? Number.POSITIVE_INFINITY) ||
-      Number.isFinite(this.#budget.limit);
+    const budget = options.budget ?? new MemoryBudget();
     this.log = new EventLog(this.job_id, {
       maxEvents: options.maxEvents,
       maxBytes: limits.maxLogBytes,
-      budget: this.#budget,
+      budget,
       clock: this.#clock,
     });
     this.created_at = this.#clock.iso();
@@ -224,8 +130,7 @@ export class Job {
     });
     for (const routine_id of options.flow.routines.keys())
       this.#routines.set(routine_id, { state: dict(), totals: newRoutineTotals() });
-    this.#dataBytes = this.#measureDataBytes();
-    this.#grow(this.#dataBytes);
+    this.#memory = new JobMemory(limits, budget, this.shared, this.#routines);
     if (options.restore) this.#restore(options.restore.snapshot, options.restore.events);
   }
 
@@ -290,7 +195,7 @@ export class Job {
     for (const [key, buffer] of Object.entries(snapshot.merge_buffers)) {
       const dot = key.lastIndexOf(".");
       this.#mergeBuffers.set(slot(key.slice(0, dot), key.slice(dot + 1)), copyInto(dict(), buffer) as never);
-      this.#grow(jsonSize(buffer));
+      this.#memory.grow(jsonSize(buffer));
     }
     const queue = snapshot.queue.map((d) => {
       const delivery = new Delivery(
@@ -385,7 +290,7 @@ export class Job {
 
   /** Bytes of live data the job holds now (queued deliveries, merge buffers, shared data and routine state). */
   get liveBytes(): number {
-    return this.#liveBytes;
+    return this.#memory.liveBytes;
   }
 
   setHooks(hooks: SafePointHooks | null): void {
@@ -464,8 +369,7 @@ export class Job {
     const sliceStart = performance.now();
     try {
       this.#runQueued(sliceStart);
-      if (this.#measures && sliceStart - this.#measuredAt > this.#measureEveryMs)
-        this.#measureData(sliceStart);
+      if (this.#memory.measureDue(sliceStart)) this.#measureData(sliceStart);
     } catch (error) {
       this.#fault(error);
     } finally {
@@ -486,6 +390,7 @@ export class Job {
   #runQueued(sliceStart: number): void {
     let ran = 0;
     const maxWorkers = this.#flow.maxWorkers;
+    const memory = this.#memory;
     while (this.#status === "running" && this.#running.size < maxWorkers && this.#queue.length > 0) {
       // With a debugger attached a delivery may cost a safe point's whole condition budget: check every time.
       if (((++ran & 15) === 0 || this.#hooks !== null) && performance.now() - sliceStart > TIME_SLICE_MS) {
@@ -493,13 +398,13 @@ export class Job {
         return;
       }
       const delivery = this.#queue.shift()!;
-      this.#grow(-delivery.bytes);
+      memory.grow(-delivery.bytes);
       if (this.#hooks !== null && !delivery.cleared) {
         delivery.cleared = true;
         const pause = this.#hooks.beforeDelivery(this, delivery);
         if (pause) {
           this.#queue.unshift(delivery);
-          this.#grow(delivery.bytes);
+          memory.grow(delivery.bytes);
           this.#park(pause.reason, {
             routine_id: delivery.routine_id,
             slot_name: delivery.slot_name,
@@ -679,9 +584,7 @@ export class Job {
     this.#queue.clear();
     // The job lets go of its live data: shared data and state stay readable, but no longer count.
     this.#mergeBuffers.clear();
-    this.#budget.used -= this.#liveBytes;
-    this.#liveBytes = 0;
-    this.#dataBytes = 0;
+    this.#memory.release();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     clearTimeout(this.#timeoutTimer);
@@ -748,7 +651,7 @@ export class Job {
         values.push(payload[key]);
         buffer[key] = values;
       }
-      this.#grow(delivery.bytes);
+      this.#memory.grow(delivery.bytes);
     }
     // A spread, not Object.assign: it defines an own `__proto__` key as a key.
     return { ...buffer };
@@ -756,48 +659,14 @@ export class Job {
 
   #enqueue(delivery: Delivery): void {
     this.#queue.push(delivery);
-    this.#grow(delivery.bytes);
+    this.#memory.grow(delivery.bytes);
   }
 
-  /** Counts `bytes` more (or fewer) of live data, in the job and in the budget of all jobs. */
-  #grow(bytes: number): void {
-    this.#liveBytes += bytes;
-    this.#budget.used += bytes;
-  }
-
-  /**
-   * Re-measures shared data and routine state (handlers change them where no one counts). Runs between time
-   * slices, and stretches its interval so it never takes more than 1/MEASURE_SHARE of the job's time.
-   */
+  /** Re-measures shared data and routine state; fails the job when that puts it past a limit it is to blame for. */
   #measureData(now: number): void {
     if (this.#status !== "running" && this.#status !== "paused") return;
-    const bytes = this.#measureDataBytes();
-    const grown = bytes - this.#dataBytes;
-    this.#grow(grown);
-    this.#dataBytes = bytes;
-    const finished = performance.now();
-    this.#measuredAt = finished;
-    this.#measureEveryMs = Math.max(MEASURE_EVERY_MS, (finished - now) * MEASURE_SHARE);
-    // Over the total only a job that grew is at fault: one that holds still is a bystander.
-    const exceeded = this.#exceededLimit();
-    if (exceeded && (grown > 0 || !exceeded.includes("MAX_TOTAL_BYTES"))) this.#failOverLimit(exceeded, null);
-  }
-
-  #measureDataBytes(): number {
-    let bytes = jsonSize(this.shared);
-    for (const run of this.#routines.values()) bytes += jsonSize(run.state);
-    return bytes;
-  }
-
-  /** The message naming the limit the job is past, or null. Three compares: it runs on every emit. */
-  #exceededLimit(): string | null {
-    if (this.#queue.length > this.#maxPending)
-      return `job exceeded ROUTILUX_MAX_PENDING_DELIVERIES (${this.#maxPending} deliveries)`;
-    if (this.#liveBytes > this.#maxJobBytes)
-      return `job exceeded ROUTILUX_MAX_JOB_BYTES (${this.#maxJobBytes} bytes)`;
-    if (this.#budget.used > this.#budget.limit)
-      return `job exceeded ROUTILUX_MAX_TOTAL_BYTES (${this.#budget.limit} bytes, all jobs together)`;
-    return null;
+    const exceeded = this.#memory.measureData(now, this.#queue.length);
+    if (exceeded !== null) this.#failOverLimit(exceeded, null);
   }
 
   /** Fails the job for a memory limit and lets go of everything it held, shared data and state included. */
@@ -817,13 +686,7 @@ export class Job {
       throw new RoutineUsageError(`Routine '${routine.routine_id}' has no event '${event_name}'`);
     }
     // Measured once: the same number checks the event, sizes the log entry and counts each delivery.
-    const bytes = this.#measures ? jsonSize(payload) : 0;
-    if (bytes > this.#maxEventBytes) {
-      throw new LimitExceededError(
-        `event '${event_name}' payload is ${bytes} bytes, over ROUTILUX_MAX_EVENT_BYTES (${this.#maxEventBytes} bytes)`,
-        { limit: this.#maxEventBytes, bytes },
-      );
-    }
+    const bytes = this.#memory.eventBytes(event_name, payload);
     const { seq } = this.log.append(
       "event_emitted",
       { routine_id: routine.routine_id, event_name, payload },
@@ -835,7 +698,7 @@ export class Job {
       const delivered = route.mapping === null ? payload : mapPayload(payload, route.mapping);
       this.#enqueue(new Delivery(route, delivered, seq, delivery, event_name, bytes));
     }
-    const exceeded = this.#exceededLimit();
+    const exceeded = this.#memory.exceededLimit(this.#queue.length);
     if (exceeded !== null) {
       this.#failOverLimit(exceeded, routine.routine_id);
       // Unwinds the handler (a loop of emits stops here); the job has already failed, whatever it does with this.
@@ -856,62 +719,5 @@ export class Job {
         });
       }
     }
-  }
-}
-
-/** The `{ emit, state, shared, config, log, signal }` a handler receives; one small object per delivery. */
-class DeliveryContext implements RoutineContext<unknown> {
-  closed = false;
-
-  constructor(
-    readonly job: Job,
-    readonly delivery: Delivery,
-    readonly state: JsonObject,
-    readonly totals: RoutineTotals,
-  ) {}
-
-  get job_id(): string {
-    return this.job.job_id;
-  }
-
-  get routine_id(): string {
-    return this.delivery.routine_id;
-  }
-
-  get slot_name(): string {
-    return this.delivery.slot_name;
-  }
-
-  get payload(): JsonObject {
-    return this.delivery.payload;
-  }
-
-  get config(): unknown {
-    return this.delivery.route.routine.config;
-  }
-
-  get shared(): JsonObject {
-    return this.job.shared;
-  }
-
-  get signal(): AbortSignal {
-    return this.job.signal;
-  }
-
-  emit(event: string, payload: JsonObject = {}): void {
-    if (this.closed) {
-      throw new RoutineUsageError(
-        `Routine '${this.routine_id}' emitted '${event}' after its handler finished`,
-      );
-    }
-    this.job.emit(this.delivery, event, payload);
-  }
-
-  log(message: string, data: JsonObject = {}): void {
-    this.job.log.append(
-      "log",
-      { ...data, routine_id: this.routine_id, message },
-      EVENT_BYTES + message.length + jsonSize(data),
-    );
   }
 }

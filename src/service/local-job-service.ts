@@ -3,7 +3,8 @@ import { type Clock, defaultClock, type IdFactory, newId } from "../core/clock.j
 import { compileFlow } from "../core/compiled-flow.js";
 import { AtCapacityError, InvalidStateError, NotFoundError } from "../core/errors.js";
 import { MemoryBudget } from "../core/event-log.js";
-import { Job, type JobLimits } from "../core/job.js";
+import { Job } from "../core/job.js";
+import type { JobLimits } from "../core/job-memory.js";
 import type { RoutineRegistry } from "../core/routine.js";
 import type { JobEvent, JobRecord, JsonObject } from "../core/types.js";
 import {
