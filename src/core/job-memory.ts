@@ -98,14 +98,16 @@ export class JobMemory {
    * slices, and stretches its interval so it never takes more than 1/MEASURE_SHARE of the job's time.
    * Returns the message naming the limit the job is past and to blame for, or null; `pending` is its queue length.
    */
-  measureData(now: number, pending: number): string | null {
+  measureData(pending: number): string | null {
+    // Timed from here, not from the slice's start: the share is of measuring alone, not of the handlers before it.
+    const started = performance.now();
     const bytes = this.#measureDataBytes();
     const grown = bytes - this.#dataBytes;
     this.grow(grown);
     this.#dataBytes = bytes;
     const finished = performance.now();
     this.#measuredAt = finished;
-    this.#measureEveryMs = Math.max(MEASURE_EVERY_MS, (finished - now) * MEASURE_SHARE);
+    this.#measureEveryMs = Math.max(MEASURE_EVERY_MS, (finished - started) * MEASURE_SHARE);
     // Over the total only a job that grew is at fault: one that holds still is a bystander.
     const exceeded = this.exceededLimit(pending);
     return exceeded && (grown > 0 || !exceeded.includes("MAX_TOTAL_BYTES")) ? exceeded : null;

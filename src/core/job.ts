@@ -369,7 +369,7 @@ export class Job {
     const sliceStart = performance.now();
     try {
       this.#runQueued(sliceStart);
-      if (this.#memory.measureDue(sliceStart)) this.#measureData(sliceStart);
+      if (this.#memory.measureDue(sliceStart)) this.#measureData();
     } catch (error) {
       this.#fault(error);
     } finally {
@@ -663,9 +663,9 @@ export class Job {
   }
 
   /** Re-measures shared data and routine state; fails the job when that puts it past a limit it is to blame for. */
-  #measureData(now: number): void {
+  #measureData(): void {
     if (this.#status !== "running" && this.#status !== "paused") return;
-    const exceeded = this.#memory.measureData(now, this.#queue.length);
+    const exceeded = this.#memory.measureData(this.#queue.length);
     if (exceeded !== null) this.#failOverLimit(exceeded, null);
   }
 
