@@ -30,6 +30,20 @@ describe("SendQueue", () => {
     expect(queue.isEmpty).toBe(true);
   });
 
+  test("backfill queued before a later gap leaves before the gap is told", () => {
+    const queue = new SendQueue(2, 10);
+    queue.pushBackfill(event("a", 1));
+    queue.pushBackfill(event("a", 2));
+    for (let seq = 3; seq <= 6; seq++) queue.pushEvent(event("a", seq));
+    expect(drain(queue)).toEqual([
+      "a:1",
+      "a:2",
+      { type: "events:dropped", job_id: "a", from_seq: 3, to_seq: 4 },
+      "a:5",
+      "a:6",
+    ]);
+  });
+
   test("on overflow the oldest events go, and one range per job is told before that job's next event", () => {
     const queue = new SendQueue(3, 10);
     for (let seq = 1; seq <= 8; seq++) queue.pushEvent(event("a", seq));

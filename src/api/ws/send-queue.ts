@@ -195,7 +195,8 @@ export class SendQueue {
     if (ring !== null) {
       const event = ring.peek()!;
       const range = this.#dropped.get(event.job_id);
-      if (range) {
+      // Only before an event past the gap: backfill queued earlier may still hold the job's older events.
+      if (range && event.seq > range.to_seq) {
         this.#forgetRange(event.job_id);
         return { text: droppedNotice(event.job_id, range) };
       }
