@@ -32,30 +32,17 @@ describe.each([
   }, 30_000);
   afterAll(() => api?.close());
 
-  test.skipIf(skip)(
-    "POST /api/flows with the JSON as `dsl` text: 400 DSL_INVALID naming the key",
-    async () => {
-      const response = await api.request<ErrorBody>("POST", "/api/flows", { dsl: DUPLICATE_CONFIG });
-      expect(response.status).toBe(400);
-      expect(response.body.error.code).toBe("DSL_INVALID");
-      expect(response.body.error.details.issues).toEqual([ISSUE]);
-      expect((await api.request("GET", "/api/flows/twice")).status).toBe(404);
-      await expectHealthy(api);
-    },
-  );
-
-  test.skipIf(skip)(
-    "POST /api/flows with the JSON as `dsl_dict`: 400 DSL_INVALID naming the key",
-    async () => {
-      const body = `{"flow_id": "twice", "dsl_dict": ${DUPLICATE_CONFIG}}`;
-      const response = await api.request<ErrorBody>("POST", "/api/flows", body);
-      expect(response.status).toBe(400);
-      expect(response.body.error.code).toBe("DSL_INVALID");
-      expect(response.body.error.details.issues).toEqual([ISSUE]);
-      expect((await api.request("GET", "/api/flows/twice")).status).toBe(404);
-      await expectHealthy(api);
-    },
-  );
+  test.skipIf(skip).each([
+    { as: "`dsl` text", body: JSON.stringify({ dsl: DUPLICATE_CONFIG }) },
+    { as: "`dsl_dict`", body: `{"flow_id": "twice", "dsl_dict": ${DUPLICATE_CONFIG}}` },
+  ])("POST /api/flows with the JSON as $as: 400 DSL_INVALID naming the key", async ({ body }) => {
+    const response = await api.request<ErrorBody>("POST", "/api/flows", body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe("DSL_INVALID");
+    expect(response.body.error.details.issues).toEqual([ISSUE]);
+    expect((await api.request("GET", "/api/flows/twice")).status).toBe(404);
+    await expectHealthy(api);
+  });
 
   test.skipIf(skip)(
     "a key repeated outside `dsl_dict`, or in different objects, is not the document's",
